@@ -10,10 +10,11 @@ PORTS := esp32 rp2
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt pyproject.toml $(PORTS:%=typecheck/%/requirements.txt)
+$(VENV)/.installed: requirements.txt pyproject.toml $(PORTS:%=typecheck/%/requirements.txt) tools/micropython-lib.txt
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q -r requirements.txt
 	$(BIN)/pip install -q --no-deps --no-build-isolation -e .
+	$(BIN)/python -m onenetlog_tools.upylib
 	for p in $(PORTS); do rm -rf $(STUBS)/$$p && \
 	  $(BIN)/pip install -q --no-deps --target $(STUBS)/$$p -r typecheck/$$p/requirements.txt || exit 1; done
 	touch $@

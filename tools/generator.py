@@ -34,6 +34,7 @@ TIERS = {
 NONE = 0xFFFF  # text reference to nothing
 ABSENT = 255  # slot of a field the tier leaves out
 MAX_TEXT = 255  # bytes per string: one length byte
+HEADER_SIZE = 24
 
 
 class SourceError(ValueError):
@@ -273,8 +274,7 @@ def pack(src, tier):
 
     width, svc_width, bt_width = 4 + 4 * len(spec["fields"]), 4 * len(spec["svc"]), 4 + 4 * len(spec["bt"])
     at_codes = len(version)
-    at_services = at_codes + width * len(src["codes"])
-    at_btypes = at_services + svc_width * len(src["services"])
+    at_btypes = at_codes + width * len(src["codes"])
     pool = _Pool(at_btypes + bt_width * len(src["btypes"]))
 
     records = bytearray()
@@ -282,28 +282,30 @@ def pack(src, tier):
         records += struct.pack("<HBB", c["code"], c["service"], c["level"])
         for f in spec["fields"]:
             records += pool.ref(c[f], f"code {c['code']} {f}")
-    services = bytearray()
-    for s in src["services"]:
-        services += b"".join(pool.ref(s[f], f"service {s['tag']}") for f in spec["svc"])
     btypes = bytearray()
     for b in src["btypes"]:
         major, minor = (int(x) for x in b["type"].split("."))
         svc = 255 if b["service"] is None else b["service"]
         btypes += bytes((major, minor, svc, int(b["logged"])))
         btypes += b"".join(pool.ref(b[f], f"business type {b['type']}") for f in spec["bt"])
+    services = bytearray()
+    for s in src["services"]:
+        services += b"".join(pool.ref(s[f], f"service {s['tag']}") for f in spec["svc"])
     ranges = bytearray()
     for i, s in enumerate(src["services"]):
         for lo, hi in s["ranges"]:
             ranges += struct.pack("<HHB", lo, hi, i)
     header = bytes((width, svc_width, bt_width)) + slots(spec["fields"], FIELDS, 4) \
         + slots(spec["svc"], SVC_FIELDS, 0) + slots(spec["bt"], BT_FIELDS, 4) \
-        + struct.pack("<HHHB", at_codes, at_services, at_btypes, len(src["btypes"]))
-    blob = version.encode() + records + services + btypes + pool.data
+        + struct.pack("<HHBBBBB", at_codes, at_btypes, len(src["btypes"]), len(ranges) // 5,
+                      len(src["services"]), 0, 0)
+    assert len(header) == HEADER_SIZE
+    blob = version.encode() + records + btypes + pool.data
     assert len(blob) == pool.base + len(pool.data)
     return {
-        "tier": tier, "doc": spec["doc"], "version": version, "header": header,
-        "codes": b"".join(struct.pack("<H", c["code"]) for c in src["codes"]),
-        "ranges": bytes(ranges), "blob": bytes(blob),
+        "tier": tier, "doc": spec["doc"], "version": version,
+        "index": header + ranges + services + b"".join(struct.pack("<H", c["code"]) for c in src["codes"]),
+        "blob": bytes(blob),
     }
 
 
@@ -326,15 +328,16 @@ def render(t, inline=False):
         f"VERSION = {t['version']!r}",
         f"TIER = {t['tier']!r}",
     ]
-    out += _bytes_literal("HEADER", t["header"], [
-        "Widths of a code, service and business-type record; the record offset of each text field",
-        "(255: not in this tier): code message, reason zh, step zh, reason en, step en; service",
-        "name zh, name en, tag; business type name zh, name en, trigger zh, trigger en. Then u16",
-        "offsets of the code, service and business-type records in the data, and the type count."])
-    out += _bytes_literal("CODES", t["codes"], ["Every code, u16, ascending: record i of the data is code i."])
-    out += _bytes_literal("RANGES", t["ranges"], ["low u16, high u16, service u8: the code groups a service owns."])
+    out += _bytes_literal("INDEX", t["index"], [
+        "The part kept in RAM. Header (24 bytes): widths of a code, service and business-type",
+        "record; the record offset of each text field (255: not in this tier): code message,",
+        "reason zh, step zh, reason en, step en; service name zh, name en, tag; business type name",
+        "zh, name en, trigger zh, trigger en; u16 offsets of the code and business-type records",
+        "in DATA; the counts of business types, ranges and services; 0, 0. Then the ranges (low",
+        "u16, high u16, service u8: the code groups a service owns), the service records, and",
+        "every code, u16, ascending: record i in DATA is code i."])
     data = ["Data: version; records of code u16, service u8, level u8 and text references",
-            "(offset u16, bytes u8, chars u8); services; business types; UTF-8 strings."]
+            "(offset u16, bytes u8, chars u8); business types; UTF-8 strings."]
     if inline:
         out += _bytes_literal("DATA", t["blob"], data + ["Inline, so that a frozen build keeps it in flash."])
     else:

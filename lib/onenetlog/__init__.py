@@ -1,17 +1,240 @@
-# onenetlog: OneNET device-log status codes as readable lines on a MicroPython console.
-# write/level/is_ok are the allocation-free core; everything else loads on first use.
-from .decoder import write, level, is_ok
+# onenetlog: the decoder. OneNET status code -> line (service, code, message, reason, step), level.
+# Allocation-free core: codes in RAM (table.INDEX), records and text read on demand from table.bin.
+import sys
+from .table import INDEX as _I, DATA as _D, VERSION
+
+try:
+    from micropython import const
+except ImportError:  # CPython
+    const = int
+
+_MPY = sys.implementation.name == "micropython"
+
+# write() flags; logger.py uses the same values.
+_SERVICE = const(1)
+_CODE = const(2)
+_ASCII = const(32)  # only ASCII text: English, or leave the field out
+_NEWLINE = const(64)
+_TAG = const(128)  # the service's short tag instead of its name
+
+# INDEX header positions (see table.py).
+_H_SW = const(1)
+_H_SZH = const(8)
+_H_TAG = const(10)
+_H_NR = const(20)  # range count
+_H_NS = const(21)  # service count
+_H_SIZE = const(24)
+_NONE = const(0xFFFF)
+_ABSENT = const(255)
+# Pieces of every line, written as (offset, length) slices of one constant.
+_TEXT = b" | ? unknown code (no table.bin)\n"
+
+del sys, const  # const() is done at compile time; fewer globals keep the module's dict small
+# _I: table.INDEX, in RAM. _D: table.DATA when inline (frozen builds); else None, read from _f.
+_REC = bytearray(max(_I[0], _I[2]))  # a code or business-type record
+_BUF = bytearray(32)  # a piece of text or a number on its way to a stream
+_A = _D  # where _find() put the record it found
+_N = -1  # the code _find() was given, canonical
+_f = None
+if _D is None:
+    # Text mode on MicroPython: seek(byte offset) then read(chars) makes exactly one str.
+    try:
+        _f = __file__
+        _f = open(_f[: max(_f.rfind("/"), _f.rfind("\\")) + 1] + "table.bin", "r" if _MPY else "rb")
+        if _f.read(8) not in (VERSION, VERSION.encode()):
+            _f.close()
+            _f = None
+    except Exception:
+        _f = None
+
+
+def _find(code):
+    # Any input -> start of its record in _A (DATA itself when inline, else _REC), or -1;
+    # the canonical code goes to _N (-1: not a code). Codes: int; decimal or dotted CoAP "4.04"
+    # as str or bytes (blanks around it are fine); one raw CoAP byte. CoAP bytes 0x40-0x5f and
+    # 0x80-0xbf become c*100+dd. int, bytes and decimal str allocate nothing.
+    global _A, _N
+    _N = n = -1
+    try:
+        if isinstance(code, str):
+            code = int(code) if len(code) < 10 and code.isdigit() and (_MPY or code.isascii()) else code.encode()
+        if isinstance(code, int) and not isinstance(code, bool):
+            n = code
+        elif isinstance(code, bytes) or isinstance(code, bytearray):
+            if len(code) == 1 and code[0] > 57:
+                n = code[0]
+            else:
+                n = d = 0  # value, digits; d < 0 after the dot of c.dd
+                for c in code:
+                    if 48 <= c <= 57 and -3 < d < 9:
+                        n = n * 10 + c - 48
+                        d += 1 if d >= 0 else -1
+                    elif c == 46 and d == 1:
+                        d = -1
+                    elif c > 32:
+                        return -1
+                if d == 0 or d == -1 or d == -2:
+                    return -1
+    except Exception:
+        return -1
+    if 64 <= n < 96 or 128 <= n < 192:
+        n = (n >> 5) * 100 + (n & 31)
+    if n < 0 or n > 999999999:
+        return -1
+    _N = n
+    # Binary search of the codes in INDEX (none when DATA is unreadable).
+    at = _H_SIZE + 5 * _I[_H_NR] + _I[_H_SW] * _I[_H_NS]
+    lo = 0
+    m = (len(_I) - at) // 2 - 1 if _D is not None or _f is not None else -1
+    while lo <= m:
+        i = (lo + m) >> 1
+        v = _I[at + 2 * i] | (_I[at + 2 * i + 1] << 8)
+        if v == n:  # its record, from DATA or table.bin
+            n = _I[0]
+            i = i * n + (_I[15] | (_I[16] << 8))
+            if _D is not None:
+                _A = _D
+                return i
+            _A = _REC
+            _f.seek(i)
+            if _MPY:
+                _f.readinto(_REC, n)
+            else:
+                _REC[:n] = _f.read(n)
+            return 0
+        if v < n:
+            lo = i + 1
+        else:
+            m = i - 1
+    return -1
+
+
+def _ref(data, off, key, val, mode):
+    # Text reference of the zh field INDEX[key] of the record at data[off], or of its en twin
+    # INDEX[key + val]. mode 0: zh, else the en one; the other if the tier lacks it, but never
+    # with mode 2 (ASCII only). -> its position in data, or -1.
+    k = key + val if mode else key
+    while True:
+        v = _I[k]
+        if v != _ABSENT and data[off + v] | (data[off + v + 1] << 8) != _NONE:
+            return off + v
+        if mode == 2 or k != key or val == 0:
+            return -1
+        k = key + val
+
+
+def _put(stream, data, pos):
+    # Write the text referenced at data[pos] to stream without allocating.
+    off = data[pos] | (data[pos + 1] << 8)
+    n = data[pos + 2]
+    if _D is not None:
+        stream.write(_D, off, n)
+        return
+    if _f is None:  # table.bin is missing
+        n = 0
+        stream.write(_TEXT, 3, 1)
+    while n > 0:
+        k = n if n < 32 else 32
+        _f.seek(off)
+        if _MPY:
+            _f.readinto(_BUF, k)
+        else:
+            _BUF[:k] = _f.read(k)
+        stream.write(_BUF, 0, k)
+        off += k
+        n -= k
+
+
+def put_int(s, v):
+    """Write the digits of int v >= 0 to s without allocating."""
+    i = 16
+    while True:
+        i -= 1
+        _BUF[i] = 48 + v % 10
+        v //= 10
+        if v == 0:
+            break
+    s.write(_BUF, i, 16 - i)
+
+
+def write(stream, code, lang="zh", flags=95):
+    """Write code's line to stream: the parts chosen by flags (default: all, then a newline),
+    allocating nothing on MicroPython, where the stream needs write(buf, off, n) (sys.stdout,
+    UART, files). flags: 1 service, 2 code, 4 message, 8 reason, 16 step, 32 ASCII only,
+    64 newline, 128 service tag instead of name. Returns False if the stream failed; never raises."""
+    try:
+        s = stream
+        p = _find(code)
+        a = _A
+        c = _N
+        mode = 2 if flags & _ASCII else lang == "en"
+        sep = 0
+        if flags & _SERVICE:
+            k = -1
+            if p >= 0:
+                k = a[p + 2]
+            elif c >= 0:
+                for q in range(_H_SIZE, _H_SIZE + 5 * _I[_H_NR], 5):
+                    if _I[q] | (_I[q + 1] << 8) <= c <= _I[q + 2] | (_I[q + 3] << 8):
+                        k = _I[q + 4]
+            if k < 0:
+                s.write(_TEXT, 3, 1)  # ?
+            else:
+                k = _H_SIZE + 5 * _I[_H_NR] + k * _I[_H_SW]
+                q = -1 if flags & _TAG else _ref(_I, k, _H_SZH, 1, mode)
+                _put(s, _I, q if q >= 0 else k + _I[_H_TAG])
+            sep = 1
+        if flags & _CODE:
+            if sep:
+                s.write(_TEXT, 0, 1)
+            if c < 0:
+                s.write(_TEXT, 3, 1)
+            else:
+                put_int(s, c)
+            sep = 1
+        if p < 0:
+            s.write(_TEXT, 5 - sep, 12 + sep)  # [ ]unknown code
+            if _D is None and _f is None:
+                s.write(_TEXT, 17, 15)
+        else:
+            for k in range(3, 6):  # message 4, reason 8, step 16: INDEX[3..5], en twins at +2
+                q = _ref(a, p, k, 0 if k == 3 else 2, mode) if flags & (1 << (k - 1)) else -1
+                if q >= 0:
+                    if sep:
+                        s.write(_TEXT, 0, 3 if sep > 1 else 1)
+                    _put(s, a, q)
+                    sep = 2
+        if flags & _NEWLINE:
+            s.write(_TEXT, 32, 1)
+        return True
+    except Exception:
+        return False
+
+
+def level(code):
+    """20 (INFO) for success, 30 (WARNING) for transient or unknown, 40 (ERROR) for a failure to fix."""
+    p = _find(code)
+    if p >= 0:
+        return _A[p + 3]
+    return 20 if 200 <= _N <= 231 else 30  # CoAP 2.xx: success
+
+
+def is_ok(code):
+    """True for success: 200, and CoAP 2.xx (2.01 Created, 2.05 Content, ...)."""
+    return level(code) == 20
 
 
 def __getattr__(name):
-    for mod, names in (
-        ("text", " describe message reason hint service "),
-        ("catalog", " code known codes tag business_type business_types "),
-        ("table", " VERSION TIER "),
-        ("logger", " Logger "),
-    ):
-        if " " + name + " " in names:
-            v = getattr(__import__(__name__ + "." + mod, None, None, (name,)), name)
-            globals()[name] = v
-            return v
-    raise AttributeError(name)
+    # The rest of the API loads on first use: str answers (text), the whole table (catalog),
+    # the table's tier, and the Logger.
+    m = "logger" if name == "Logger" else "table" if name.isupper() else (
+        "text" if name in "describe message reason hint service" else "catalog")
+    v = getattr(__import__(__name__ + "." + m, None, None, (name,)), name)
+    globals()[name] = v
+    return v
+
+
+if not _MPY:  # CPython streams take str or bytes: gather the line first
+    from ._host import wrap
+
+    write = wrap(write)

@@ -1,5 +1,5 @@
 # onenetlog._host: the CPython side of the decoder (never imported on MicroPython).
-# A stream with MicroPython's write(buf, off, n), and write() for text or binary streams.
+# A stream with MicroPython's write(buf, off, n), and write() for CPython's text or binary streams.
 
 
 class Out:
@@ -14,11 +14,23 @@ class Out:
         return bytes(self.data)
 
 
-def write_line(stream, code, lang, flags):
-    from .text import describe
+def wrap(core):
+    """core: the decoder's write for MicroPython streams -> write for any CPython stream."""
 
-    line = describe(code, lang, flags) + "\n"
-    try:
-        stream.write(line)
-    except TypeError:  # a binary stream
-        stream.write(line.encode())
+    def write(stream, code, lang="zh", flags=95):
+        if isinstance(stream, Out):
+            return core(stream, code, lang, flags)
+        out = Out()
+        if not core(out, code, lang, flags):
+            return False
+        try:
+            try:
+                stream.write(out.data.decode())
+            except TypeError:  # a binary stream
+                stream.write(bytes(out.data))
+        except Exception:
+            return False
+        return True
+
+    write.__doc__ = core.__doc__
+    return write

@@ -1,25 +1,25 @@
 # onenetlog.catalog: the table as a whole: every code, service tags, business types.
 # Loaded on first use (onenetlog.codes() etc.); logging never needs it.
-from . import decoder as _d
+import onenetlog as _d
 from . import table as _t
 from .text import _str, describe
 
 
 def code(x):
     """The canonical int code of x (1104, "4.04" -> 404, 0x84 -> 404), or None."""
-    c = _d._code(x)
-    return c if c >= 0 else None
+    _d._find(x)
+    return _d._N if _d._N >= 0 else None
 
 
 def known(x):
     """True if x is a code in the table."""
-    return _d._find(_d._code(x)) >= 0
+    return _d._find(x) >= 0
 
 
 def codes():
     """Every code in the table, ascending."""
-    c = _t.CODES
-    return [c[p] | (c[p + 1] << 8) for p in range(0, len(c), 2)]
+    i = _t.INDEX
+    return [i[p] | (i[p + 1] << 8) for p in range(24 + 5 * i[20] + i[1] * i[21], len(i), 2)]
 
 
 def tag(x):
@@ -29,20 +29,27 @@ def tag(x):
 
 
 def _service(i, h, en):
-    # Service i's text at HEADER[h] (zh name 8, en 9, tag 10): with h=8 the language asked for.
-    p = _d._load(i, 17, _d._SREC)
-    a = _d._A
-    return _str(a, _d._ref(a, p, h, 1 if h == 8 else 0, en, 0))
+    # Service i's text at INDEX[h] (zh name 8, en 9, tag 10): with h=8 the language asked for.
+    a = _t.INDEX
+    p = 24 + 5 * a[20] + i * a[1]
+    return _str(a, _d._ref(a, p, h, 1 if h == 8 else 0, en))
 
 
 def _btypes():
-    # (record start, array) of every business type; copies, since records share a buffer.
-    h = _t.HEADER
-    out = []
-    for i in range(h[21]):
-        p = _d._load(i, 19, _d._REC)
-        out.append((p, bytes(_d._A[p : p + h[2]]) if _t.DATA is None else _d._A))
-    return [(0, a) if _t.DATA is None else (p, a) for p, a in out]
+    # (record start, data) of every business type.
+    h = _t.INDEX
+    n = h[2]
+    at = h[17] | (h[18] << 8)
+    if _t.DATA is not None:
+        return [(at + i * n, _t.DATA) for i in range(h[19])]
+    f = _d._f
+    f.seek(at)
+    if _d._MPY:
+        raw = bytearray(n * h[19])
+        f.readinto(raw)
+    else:
+        raw = f.read(n * h[19])
+    return [(i * n, raw) for i in range(h[19])]
 
 
 def business_type(t, lang="zh"):
@@ -54,9 +61,9 @@ def business_type(t, lang="zh"):
         if tc == (t.decode() if isinstance(t, (bytes, bytearray)) else t):
             return (
                 tc,
-                _str(a, _d._ref(a, p, 11, 1, en, 0)),
+                _str(a, _d._ref(a, p, 11, 1, en)),
                 _service(a[p + 2], 8, en) if a[p + 2] != 255 else None,
-                _str(a, _d._ref(a, p, 13, 1, en, 0)),
+                _str(a, _d._ref(a, p, 13, 1, en)),
                 bool(a[p + 3]),
             )
     return None

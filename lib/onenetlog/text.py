@@ -1,30 +1,31 @@
 # onenetlog.text: the decoder's answers as str (describe, message, reason, hint, service).
-# Loaded on first use; each lookup allocates only the str it returns.
-from . import decoder as _d
-from .table import DATA as _D
+# Loaded on first use; a lookup allocates only the str it returns.
+import onenetlog as _d
 
-def _str(a, q):
-    # The text referenced at a[q] (q from decoder._ref) -> a new str, the only allocation; or None.
-    if q < 0:
+
+def _str(data, pos):
+    # The text referenced at data[pos] (pos from onenetlog._ref) -> a new str, or None.
+    if pos < 0:
         return None
-    off = a[q] | (a[q + 1] << 8)
-    if _D is not None:
-        return str(_D[off : off + a[q + 2]], "utf-8")
+    off = data[pos] | (data[pos + 1] << 8)
+    if _d._D is not None:
+        return str(_d._D[off : off + data[pos + 2]], "utf-8")
     f = _d._f
     f.seek(off)
-    return f.read(a[q + 3]) if _d._MPY else f.read(a[q + 2]).decode()
+    return f.read(data[pos + 3]) if _d._MPY else f.read(data[pos + 2]).decode()
 
 
-def _field(code, h, d, lang):
-    i = _d._find(_d._code(code))
-    if i < 0:
+def _field(code, key, val, lang):
+    # key, val as in onenetlog._ref; val 1 means the service name.
+    p = _d._find(code)
+    if p < 0:
         return None
-    p = _d._load(i, 15, _d._REC)
     a = _d._A
-    if d == 1:  # service name
-        p = _d._load(a[p + 2], 17, _d._SREC)
-        a = _d._A
-    return _str(a, _d._ref(a, p, h, d, lang == "en", 0))
+    if val == 1:  # the service record, in INDEX
+        i = _d._I
+        a = i
+        p = 24 + 5 * i[20] + _d._A[p + 2] * i[1]
+    return _str(a, _d._ref(a, p, key, val, lang == "en"))
 
 
 def message(code):
@@ -50,14 +51,12 @@ def service(code, lang="zh"):
 def describe(code, lang="zh", flags=31):
     """One line: service, code, message, reason, step; an unknown code gets a well-formed line."""
     try:
-        try:
+        if _d._MPY:
             from io import BytesIO as Out
-
-            Out().write(b"", 0, 0)
-        except TypeError:  # CPython's BytesIO takes no offset
+        else:
             from ._host import Out
         out = Out()
-        _d.emit(out, code, lang, flags & ~64)
+        _d.write(out, code, lang, flags & ~64)
         return str(out.getvalue(), "utf-8")
     except Exception:
         return "? ? unknown code"

@@ -1,0 +1,188 @@
+"""The decoder on a real MicroPython (unix port, -X heapsize=64k) from the .mpy files a board
+gets: identical answers to CPython for every code and tier, and the heap budgets."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from onenetlog_tools import build, generator
+from upy import built, run_upy
+
+TIERS = build.TIERS
+CODES = [c["code"] for c in generator.load_source()["codes"]]
+# Every input form, and garbage that must give the unknown line.
+ODD = ["1104", b"1104", "4.04", b"4.04", 0x84, b"\x84", " 1104\r\n", "2.05", 1113, 9999, 0, -1,
+       10**20, None, 1.5, "abc", "", b"", b"\xff\xfe", "4.0x", [1104], True, "١٢"]
+
+# Runs unchanged on MicroPython and CPython; one line per answer, values tagged S (str) or N (None).
+PARITY = """
+import onenetlog
+def out(tag, v):
+    print(tag + "\\t" + ("N" if v is None else "S" + str(v)))
+for c in CASES:
+    k = repr(c) if not isinstance(c, (str, bytes)) else "<%d>" % CASES.index(c)
+    for lang in ("zh", "en"):
+        out(k + " describe " + lang, onenetlog.describe(c, lang))
+        out(k + " reason " + lang, onenetlog.reason(c, lang))
+        out(k + " hint " + lang, onenetlog.hint(c, lang))
+        out(k + " service " + lang, onenetlog.service(c, lang))
+        out(k + " ascii " + lang, onenetlog.describe(c, lang, 31 | 32))
+    out(k + " message", onenetlog.message(c))
+    out(k + " level", onenetlog.level(c))
+    out(k + " is_ok", onenetlog.is_ok(c))
+    out(k + " tag", onenetlog.tag(c))
+    out(k + " code", onenetlog.code(c))
+for t in onenetlog.business_types():
+    for lang in ("zh", "en"):
+        out("btype " + t + " " + lang, "|".join(str(v) for v in onenetlog.business_type(t, lang)))
+out("codes", onenetlog.codes())
+out("version", onenetlog.VERSION + " " + onenetlog.TIER)
+"""
+
+
+def _script():
+    return f"CASES = [{', '.join(repr(c) for c in CODES + ODD)}]\n" + PARITY
+
+
+def _cpython(tier, script, tmp_path):
+    src = build.stage(tier, str(tmp_path / tier))  # the same tier as .py
+    done = subprocess.run([sys.executable, "-c", script], cwd=os.path.dirname(src),
+                          capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONPATH": ""})
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_unix_port_and_cpython_agree_on_every_code(tier, tmp_path):
+    script = _script()
+    upy = run_upy(script, tier)
+    cpy = _cpython(tier, script, tmp_path)
+    assert upy.count("\n") > 66 * 12
+    for a, b in zip(upy.splitlines(), cpy.splitlines()):
+        assert a == b
+    assert len(upy.splitlines()) == len(cpy.splitlines())
+
+
+def test_full_tier_text_is_the_source_text():
+    out = run_upy("import onenetlog\nfor c in onenetlog.codes():\n"
+                  " print(c, onenetlog.reason(c), onenetlog.hint(c), onenetlog.reason(c, 'en'))", "full")
+    src = {c["code"]: c for c in generator.load_source()["codes"]}
+    lines = out.splitlines()
+    assert len(lines) == len(src)
+    for line, (code, c) in zip(lines, sorted(src.items())):
+        assert line == f"{code} {c['reason_zh']} {c['hint_zh'] or None} {c['reason_en']}"
+
+
+@pytest.mark.parametrize("tier", ["en", "min", "codes"])
+def test_ascii_tiers_and_ascii_flag_never_emit_non_ascii(tier):
+    out = run_upy("import onenetlog, sys\nfor c in onenetlog.codes():\n"
+                  " onenetlog.write(sys.stdout, c, 'zh')\n onenetlog.write(sys.stdout, c, 'zh', 95 | 32)", tier)
+    assert out.isascii()
+    out = run_upy("import onenetlog, sys\nfor c in onenetlog.codes() + [9999, None]:\n"
+                  " onenetlog.write(sys.stdout, c, 'zh', 95 | 32)", "full")
+    assert out.isascii() and "token expired | Token has expired" in out
+
+
+# Heap budgets, measured with gc on the unix port exactly as a board would load the library.
+IMPORT = """
+import gc
+gc.collect()
+a = gc.mem_alloc()
+import onenetlog
+gc.collect()
+print(gc.mem_alloc() - a)
+"""
+
+
+@pytest.mark.parametrize("tier,budget", [("full", 6 * 1024), ("min", 4 * 1024)])
+def test_import_heap_budget(tier, budget):
+    cost = int(run_upy(IMPORT, tier))
+    assert 0 < cost <= budget, f"import onenetlog ({tier}) costs {cost} B, budget {budget} B"
+
+
+LOOKUP = """
+import gc, onenetlog
+onenetlog.describe(0)  # load the str functions first
+s = t = n = a = b = c = f = raw = None
+fs = (onenetlog.message, onenetlog.reason, onenetlog.hint, onenetlog.service)
+bad = 0
+for c in onenetlog.codes():
+    for f in fs:
+        gc.collect()
+        a = gc.mem_alloc()
+        s = f(c)
+        b = gc.mem_alloc() - a
+        n = 0
+        if s is not None:  # what the same str costs when built from scratch
+            raw = bytearray(s.encode())
+            gc.collect()
+            a = gc.mem_alloc()
+            t = str(raw, "utf-8")
+            n = gc.mem_alloc() - a
+        if b != n:
+            bad += 1
+            print("extra", c, b, n)
+print("bad", bad)
+"""
+
+
+@pytest.mark.parametrize("tier", ["full", "min", "zh"])
+def test_a_lookup_allocates_only_the_returned_str(tier):
+    out = run_upy(LOOKUP, tier)
+    assert out.splitlines()[-1] == "bad 0", out
+
+
+WRITE = """
+import gc, micropython, onenetlog
+f = open("/dev/null", "wb")
+c = a = b = r = None
+ok = 0
+# int, bytes and decimal str; other str forms ("4.04") are encoded first, so they allocate.
+cases = onenetlog.codes() + [9999, 1113, None, 1.5, b"4.04", b"\\x84", "1104", b"1104", 0x84, 10**20, b"abc"]
+for c in cases:
+    onenetlog.write(f, c, "en")
+gc.collect()
+a = gc.mem_alloc()
+for c in cases:
+    for r in ("zh", "en"):
+        ok += onenetlog.write(f, c, r)
+        ok += onenetlog.write(f, c, r, 255)
+b = gc.mem_alloc()
+print("alloc", b - a)
+gc.collect()
+micropython.heap_lock()
+for c in cases:
+    ok += onenetlog.write(f, c, "zh")
+    ok += onenetlog.level(c) > 0
+micropython.heap_unlock()
+print("ok", ok, 6 * len(cases))
+"""
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_write_allocates_nothing_even_under_heap_lock(tier):
+    out = run_upy(WRITE, tier).split()
+    assert out[:2] == ["alloc", "0"], out
+    assert out[3] == out[4], out
+
+
+def test_heap_locked_write_to_stdout_prints_the_line():
+    out = run_upy("import micropython, onenetlog, sys\nonenetlog.write(sys.stdout, 0)\n"
+                  "micropython.heap_lock()\nonenetlog.write(sys.stdout, 1104, 'en')\n"
+                  "onenetlog.write(sys.stdout, b'4.04')\nmicropython.heap_unlock()", "full")
+    assert out.splitlines()[1:] == [
+        "MQTT access 1104 token expired | Token has expired | Check the token's expiry time (et)",
+        "CoAP接入服务 404 coap_not-found | 找不到对应设备资源 | 设备可能已在平台离线"]
+
+
+def test_missing_table_bin_says_so_and_never_raises(tmp_path):
+    import shutil
+
+    shutil.copytree(built("full"), tmp_path / "b")
+    os.remove(tmp_path / "b" / "onenetlog" / "table.bin")
+    out = run_upy("import onenetlog, sys\nprint(onenetlog.write(sys.stdout, 1104))\nprint(onenetlog.describe(1104),"
+                  " onenetlog.reason(1104), onenetlog.level(1104))", cwd=str(tmp_path / "b"))
+    assert out.splitlines() == ["? 1104 unknown code (no table.bin)", "True",
+                                "? 1104 unknown code (no table.bin) None 30"]

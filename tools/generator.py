@@ -305,7 +305,7 @@ def pack(src, tier):
     return {
         "tier": tier, "doc": spec["doc"], "version": version,
         "index": header + ranges + services + b"".join(struct.pack("<H", c["code"]) for c in src["codes"]),
-        "blob": bytes(blob),
+        "blob": bytes(blob), "pool_at": pool.base,
     }
 
 
@@ -365,9 +365,9 @@ def write_tier(tier, out_dir, inline=False, src=None):
     return written
 
 
-def stale(out_dir=LIB_DIR, tier="full"):
+def stale(out_dir=LIB_DIR, tier="full", src=None):
     """Names of checked-in files that differ from a fresh generation."""
-    t = pack(load_source(), tier)
+    t = pack(src or load_source(), tier)
     want = {"table.py": render(t), "table.bin": t["blob"]}
     bad = []
     for name, data in want.items():
@@ -383,17 +383,23 @@ def main(argv=None):
     ap.add_argument("--out", default=LIB_DIR, help="folder for table.py and table.bin (default lib/onenetlog)")
     ap.add_argument("--inline", action="store_true", help="put the string pool into table.py (for freezing)")
     ap.add_argument("--check", action="store_true", help="exit 1 if the checked-in table is stale")
+    ap.add_argument("--table", default=TABLE_MD, help="the platform's table (default source/device-log-status-codes.md)")
+    ap.add_argument("--overlay", default=OVERLAY, help="our English text and type codes (default source/overlay.toml)")
     a = ap.parse_args(argv)
     try:
+        src = load_source(a.table, a.overlay)
         if a.check:
-            bad = stale(a.out, a.tier)
+            bad = stale(a.out, a.tier, src)
             for p in bad:
                 print(f"stale: {p} (run `make table`)", file=sys.stderr)
             return 1 if bad else 0
-        for p in write_tier(a.tier, a.out, a.inline):
+        for p in write_tier(a.tier, a.out, a.inline, src):
             print(f"{os.path.getsize(p):6d}  {os.path.relpath(p)}")
     except SourceError as e:
         print(f"error: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:
+        print(f"error: {e.filename}: {e.strerror}", file=sys.stderr)
         return 2
     return 0
 

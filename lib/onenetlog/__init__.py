@@ -225,9 +225,9 @@ def is_ok(code):
 
 
 def __getattr__(name):
-    # The rest of the API loads on first use: str answers (text), the whole table (catalog),
-    # the table's tier, and the Logger.
-    m = "logger" if name == "Logger" else "table" if name.isupper() else (
+    # The rest of the API loads on first use: str answers (text), the whole table and the
+    # level names (catalog), the table's tier, and the Logger.
+    m = "logger" if name == "Logger" else "table" if name == "TIER" else (
         "text" if name in "describe message reason hint service" else "catalog")
     v = getattr(__import__(__name__ + "." + m, None, None, (name,)), name)
     globals()[name] = v

@@ -4,6 +4,12 @@ import onenetlog as _d
 from . import table as _t
 from .text import _str, describe
 
+# Levels, as in logging: level() returns INFO, WARNING or ERROR.
+DEBUG = 10
+INFO = 20
+WARNING = 30
+ERROR = 40
+
 
 def code(x):
     """The canonical int code of x (1104, "4.04" -> 404, 0x84 -> 404), or None."""

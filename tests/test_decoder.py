@@ -1,0 +1,109 @@
+"""The decoder's API on CPython (the same code the board runs; test_device.py checks parity)."""
+
+import io
+import random
+
+import pytest
+
+import onenetlog
+
+
+def test_describe_a_token_error_in_both_languages():
+    assert onenetlog.describe(1104) == "MQTT接入服务 1104 token expired | token已过期 | 检查token的过期时间"
+    assert onenetlog.describe(1104, "en") == (
+        "MQTT access 1104 token expired | Token has expired | Check the token's expiry time (et)")
+
+
+@pytest.mark.parametrize("form", [404, "404", b"404", "4.04", b"4.04", 0x84, b"\x84", " 4.04\r\n", b"404\n"])
+def test_every_form_of_a_coap_code(form):
+    assert onenetlog.code(form) == 404
+    assert onenetlog.message(form) == "coap_not-found"
+    assert onenetlog.service(form) == "CoAP接入服务" and onenetlog.service(form, "en") == "CoAP access"
+
+
+def test_fields_and_none():
+    assert onenetlog.message(200) == "-" and onenetlog.reason(200) == "成功" and onenetlog.hint(200) is None
+    assert onenetlog.reason(2001, "en") == "Status code error"  # from the newer page
+    for f in (onenetlog.message, onenetlog.reason, onenetlog.hint, onenetlog.service):
+        assert f(1113) is None and f(None) is None
+
+
+def test_unknown_codes_name_the_code_and_the_service_their_range_suggests():
+    assert onenetlog.describe(1113) == "MQTT接入服务 1113 unknown code"
+    assert onenetlog.describe(399, "en") == "Thing model 399 unknown code"
+    assert onenetlog.describe(77777, "en") == "? 77777 unknown code"
+    assert onenetlog.describe("nonsense") == "? ? unknown code"
+
+
+def test_levels():
+    assert onenetlog.level(200) == onenetlog.INFO == 20 and onenetlog.is_ok(200)
+    assert onenetlog.level("2.05") == 20 and onenetlog.is_ok(b"2.01")  # CoAP success class
+    assert onenetlog.level(1104) == onenetlog.ERROR == 40 and not onenetlog.is_ok(1104)
+    assert onenetlog.level(606) == onenetlog.WARNING == 30  # rate limit: transient
+    assert onenetlog.level(9999) == 30 and onenetlog.level(None) == 30
+
+
+GARBAGE = [None, 1.5, float("nan"), -1, -(10**30), 10**30, "", b"", "x", b"\xff" * 3, "١٢", [], {}, object(),
+           True, False, bytearray(b"1104"), memoryview(b"1104"), "4.4.4", "1104" * 100, b"\x00", complex(1, 2)]
+
+
+@pytest.mark.parametrize("x", GARBAGE, ids=repr)
+def test_garbage_never_raises(x):
+    line = onenetlog.describe(x)
+    assert line.endswith("unknown code") or onenetlog.code(x) is not None
+    assert onenetlog.level(x) in (20, 30, 40)
+    for f in (onenetlog.message, onenetlog.reason, onenetlog.hint, onenetlog.service):
+        f(x)
+    assert onenetlog.write(io.StringIO(), x) is True
+
+
+def test_random_bytes_and_strings_never_raise():
+    rnd = random.Random(2001)
+    for _ in range(5000):
+        raw = bytes(rnd.randrange(256) for _ in range(rnd.randrange(12)))
+        for x in (raw, raw.decode("latin-1")):
+            assert "\n" not in onenetlog.describe(x, rnd.choice(["zh", "en", None, 5]))
+
+
+def test_write_to_text_and_binary_streams_and_a_failing_one():
+    t, b = io.StringIO(), io.BytesIO()
+    assert onenetlog.write(t, 1104, "en") and onenetlog.write(b, 1104)
+    assert t.getvalue() == onenetlog.describe(1104, "en") + "\n"
+    assert b.getvalue().decode() == onenetlog.describe(1104) + "\n"
+
+    class Broken:
+        def write(self, data):
+            raise OSError("unplugged")
+
+    assert onenetlog.write(Broken(), 1104) is False
+    assert onenetlog.write(None, 1104) is False
+
+
+def test_write_flags_choose_the_parts():
+    s = io.StringIO()
+    onenetlog.write(s, 1104, "zh", 2 | 4)  # code and message, no newline
+    onenetlog.write(s, 1104, "zh", 1 | 128 | 64)  # the service tag, newline
+    onenetlog.write(s, 1104, "zh", 8 | 16 | 32)  # reason and step, ASCII only: the English ones
+    assert s.getvalue() == "1104 token expiredmqtt\nToken has expired | Check the token's expiry time (et)"
+
+
+def test_catalog_and_business_types():
+    codes = onenetlog.codes()
+    assert codes == sorted(codes) and len(codes) == 66 and onenetlog.known(2001) and not onenetlog.known(1113)
+    assert onenetlog.tag(1104) == "mqtt" and onenetlog.tag("4.04") == "coap" and onenetlog.tag(1113) == "mqtt"
+    assert onenetlog.tag(5) is None
+    assert onenetlog.business_type("1.2") == (
+        "1.2", "上行消息", "CoAP/MQTT接入服务",
+        "设备侧上报（设备上报属性、事件），设备侧期望操作（设备获取、删除属性期望值），平台侧属性设置操作设备回复", True)
+    assert onenetlog.business_type(b"6.1", "en")[1:] == (
+        "MQ push (Kafka push)", "MQ push", "Not yet connected to device logs", False)
+    assert onenetlog.business_type("9.1", "en") == ("9.1", "Application long connection", None, None, False)
+    assert onenetlog.business_type("1.4") is None and onenetlog.business_type(None) is None
+    assert onenetlog.business_types("CoAP/MQTT接入服务") == onenetlog.business_types("access") == ["1.1", "1.2", "1.3"]
+    assert len(onenetlog.business_types()) == 11 and onenetlog.business_types("nope") == []
+
+
+def test_version_and_tier():
+    assert onenetlog.TIER == "full" and len(onenetlog.VERSION) == 8
+    with pytest.raises(AttributeError):
+        onenetlog.no_such_name

@@ -1,0 +1,162 @@
+"""tools/generator.py: parses the platform's HTML-in-Markdown table, validates it loudly, and
+writes a byte-for-byte reproducible packed table that the checked-in copy must match."""
+
+import os
+import re
+import shutil
+
+import pytest
+
+from onenetlog_tools import generator as g
+
+SHARED = os.path.join(g.ROOT, "..", "shared", "platform", "device-log-status-codes.md")
+
+
+@pytest.fixture
+def src(tmp_path):
+    """Copies of the two sources, to break in a test."""
+    shutil.copy(g.TABLE_MD, tmp_path / "table.md")
+    shutil.copy(g.OVERLAY, tmp_path / "overlay.toml")
+    return tmp_path
+
+
+def load(src):
+    return g.load_source(str(src / "table.md"), str(src / "overlay.toml"))
+
+
+def edit(path, old, new, count=1):
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) >= 1, old
+    path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
+def test_source_table_is_the_platform_table_unchanged():
+    if not os.path.exists(SHARED):
+        pytest.skip("no ../shared/platform in this checkout")
+    with open(SHARED, "rb") as a, open(g.TABLE_MD, "rb") as b:
+        assert a.read() == b.read()
+
+
+def test_every_code_of_the_table_plus_2001_with_services_from_rowspans():
+    s = g.load_source()
+    codes = {c["code"]: c for c in s["codes"]}
+    assert len(codes) == 66 and 2001 in codes and codes[2001]["source"] == "newer"
+    svc = [x["zh"] for x in s["services"]]
+    assert svc[codes[1401]["service"]] == "MQTT接入服务"  # last row of a rowspan=28 group
+    assert svc[codes[606]["service"]] == "CoAP接入服务"
+    assert svc[codes[802]["service"]] == "开放API服务"
+    assert svc[codes[200]["service"]] == "通用"
+    assert codes[1114]["hint_zh"].startswith("检查填写的clientId、userName字段")
+    assert codes[200]["hint_zh"] == "" and codes[200]["level"] == 20
+    assert not set(codes) & {1113, 1203, 1205, 1206, 1207, 1208, 1209}
+    types = {b["type"]: b for b in s["btypes"]}
+    assert sorted(types) == ["1.1", "1.2", "1.3", "2.1", "3.1", "4.1", "5.1", "6.1", "7.1", "8.1", "9.1"]
+    assert not types["3.1"]["logged"] and not types["6.1"]["logged"] and types["1.2"]["logged"]
+    assert types["8.1"]["source"] == "newer" and types["1.1"]["name_zh"] == "设备行为类"
+    assert s["aliases"][3003] == "failures reached the maximum number"
+
+
+def test_duplicate_code_names_both_rows(src):
+    edit(src / "table.md", "<td >1104</td>", "<td >1103</td>")
+    with pytest.raises(g.SourceError, match=r"table.md line \d+: code 1103 is a duplicate \(first at table.md line \d+\)"):
+        load(src)
+
+
+def test_row_with_missing_cell_is_named(src):
+    edit(src / "table.md", "  <td >token已过期</td>\n", "")
+    with pytest.raises(g.SourceError, match=r"table.md line \d+: row has 4 cells, needs 5"):
+        load(src)
+
+
+def test_code_outside_its_service_group(src):
+    edit(src / "table.md", "<td >1401</td>", "<td >4401</td>")
+    edit(src / "overlay.toml", "[code.1401]", "[code.4401]")
+    with pytest.raises(g.SourceError, match=r"line \d+: code 4401 is outside the groups of MQTT接入服务"):
+        load(src)
+
+
+def test_code_without_english(src):
+    edit(src / "overlay.toml", "[code.1104]", "[nocode.1104]")
+    with pytest.raises(g.SourceError, match=r"line \d+: code 1104 has no English reason/hint in the overlay"):
+        load(src)
+
+
+def test_english_for_a_code_that_does_not_exist(src):
+    edit(src / "overlay.toml", "[code.1104]", '[code.1113]\nlevel = "error"\nreason = "x"\nhint = "y"\n\n[code.1104]')
+    with pytest.raises(g.SourceError, match=r"\[code.1113\]: English text for a code that does not exist"):
+        load(src)
+
+
+def test_service_without_english_name(src):
+    edit(src / "table.md", "<td rowspan=2 >规则引擎服务</td>", "<td rowspan=2 >规则服务</td>")
+    with pytest.raises(g.SourceError, match=r"service '规则服务' has no English name"):
+        load(src)
+
+
+def test_non_ascii_english_is_refused(src):
+    edit(src / "overlay.toml", 'reason = "Token has expired"', 'reason = "Token已过期"')
+    with pytest.raises(g.SourceError, match=r"English text must be ASCII"):
+        load(src)
+
+
+def test_main_reports_a_bad_source_in_one_line(src, capsys):
+    edit(src / "table.md", "<td >1104</td>", "<td >11x4</td>")
+    assert g.main(["--table", str(src / "table.md"), "--out", str(src / "out")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and re.match(r"error: table.md line \d+: code '11x4' is not a number", err[0])
+
+
+def test_generation_is_reproducible_and_the_checked_in_table_is_fresh(tmp_path):
+    assert g.stale() == [], "lib/onenetlog/table.* is stale: run `make table`"
+    g.write_tier("full", str(tmp_path / "a"))
+    g.write_tier("full", str(tmp_path / "b"))
+    for name in ("table.py", "table.bin"):
+        a = (tmp_path / "a" / name).read_bytes()
+        assert a == (tmp_path / "b" / name).read_bytes()
+        assert a == open(os.path.join(g.LIB_DIR, name), "rb").read()
+    assert g.main(["--check"]) == 0
+
+
+def test_check_fails_on_a_stale_table(tmp_path, capsys):
+    g.write_tier("full", str(tmp_path))
+    edit(tmp_path / "table.py", "TIER = 'full'", "TIER = 'ful'")
+    assert g.main(["--check", "--out", str(tmp_path)]) == 1
+    assert "stale" in capsys.readouterr().err
+
+
+def test_table_module_header_and_version():
+    head = open(os.path.join(g.LIB_DIR, "table.py"), encoding="utf-8").read().splitlines()
+    assert head[0].startswith("# generated by tools/generator.py") and "do not edit" in head[1]
+    versions = {t: g.pack(g.load_source(), t)["version"] for t in g.TIERS}
+    assert len(set(versions.values())) == len(g.TIERS)  # the tier is part of the version
+
+
+@pytest.mark.parametrize("tier", sorted(g.TIERS))
+def test_every_tier_writes_with_one_command(tier, tmp_path):  # and its text is what the tier says
+    assert g.main(["--tier", tier, "--out", str(tmp_path)]) == 0
+    names = sorted(os.listdir(tmp_path))
+    assert names == (["table.py"] if tier == "codes" else ["table.bin", "table.py"])
+    t = g.pack(g.load_source(), tier)
+    text = t["blob"][t["pool_at"]:]
+    assert (tmp_path / "table.py").read_bytes().isascii()
+    if tier in ("en", "min", "codes"):
+        assert text.isascii()
+    if tier == "zh":
+        assert "token已过期".encode() in text and b"Token has expired" not in text
+
+
+def test_inline_puts_the_data_into_the_module(tmp_path):
+    g.main(["--tier", "min", "--out", str(tmp_path), "--inline"])
+    assert os.listdir(tmp_path) == ["table.py"]
+    text = (tmp_path / "table.py").read_text()
+    assert "DATA = (" in text and "token expired" in text
+
+
+def test_strings_are_deduplicated():
+    s = g.load_source()
+    t = g.pack(s, "full")
+    texts = {c[f] for c in s["codes"] for f in g.FIELDS} | {v[f] for v in s["services"] for f in g.SVC_FIELDS}
+    texts |= {b[f] for b in s["btypes"] for f in g.BT_FIELDS}
+    texts.discard("")
+    assert len(t["blob"]) - t["pool_at"] == sum(len(x.encode()) for x in texts)
+    assert sum(c["hint_en"] == "Submit a ticket for investigation" for c in s["codes"]) > 10

@@ -31,6 +31,7 @@ cost Python work. A line longer than MAX_LINE passes through unannotated, and so
 that already carries an annotation (SEP).
 """
 
+import functools
 import re
 
 import onenetlog
@@ -62,10 +63,17 @@ COLORS = {40: b"\x1b[31m", 30: b"\x1b[33m", 20: b"\x1b[32m"}
 RESET = b"\x1b[0m"
 
 
+@functools.lru_cache(maxsize=1)
+def aliases():
+    """{code: the newer page's English message} where it differs from the table's (NOTES.md 1),
+    as the generator parsed it from source/."""
+    return dict(generator.load_source()["aliases"])
+
+
 def spellings():
     """{code: frozenset of message spellings as bytes}: the table's and the newer page's."""
     out = {c: {onenetlog.message(c)} for c in onenetlog.codes()}
-    for c, alias in generator.load_source()["aliases"].items():
+    for c, alias in aliases().items():
         out.setdefault(c, set()).add(alias)
     return {c: frozenset(s.encode() for s in v if s) for c, v in out.items()}
 

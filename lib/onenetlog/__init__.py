@@ -39,8 +39,7 @@ _f = None
 if _D is None:
     # Text mode on MicroPython: seek(byte offset) then read(chars) makes exactly one str.
     try:
-        _f = __file__
-        _f = open(_f[: max(_f.rfind("/"), _f.rfind("\\")) + 1] + "table.bin", "r" if _MPY else "rb")
+        _f = open(__file__[: max(__file__.rfind("/"), __file__.rfind("\\")) + 1] + "table.bin", "r" if _MPY else "rb")
         if _f.read(8) not in (VERSION, VERSION.encode()):
             _f.close()
             _f = None

@@ -18,6 +18,9 @@ def ticks_diff(a, b):
 class B(io.BytesIO):
     """BytesIO with MicroPython's write(buf, off, n) and readinto(buf, n); str is written as UTF-8."""
 
+    def __init__(self, size=0):  # MicroPython's BytesIO(n) preallocates n bytes
+        super().__init__()
+
     def write(self, buf, off=0, n=-1):
         if isinstance(buf, str):
             buf = buf.encode()

@@ -49,6 +49,8 @@ def _btypes():
     if _t.DATA is not None:
         return [(at + i * n, _t.DATA) for i in range(h[19])]
     f = _d._f
+    if f is None:  # table.bin is missing
+        return []
     f.seek(at)
     if _d._MPY:
         raw = bytearray(n * h[19])

@@ -34,7 +34,7 @@ import time as _time
 
 _P = const(40)  # where the tag starts in the line buffer; the prefix is written backwards from it
 _CAP = const(600)  # line buffer
-_ROOM = const(589)  # _CAP - _P - 11: the tail (colour reset, newline) always fits
+_ROOM = const(549)  # _CAP - _P - 11: the tail (colour reset, newline) always fits
 _SYNC = const(10000)  # ms between RTC reads
 _DAY = const(86400000)
 
@@ -47,6 +47,12 @@ def _days(y, m, d):
     return e * 146097 + y * 365 + y // 4 - y // 100 + (153 * (m + (-3 if m > 2 else 9)) + 2) // 5 + d - 719469
 
 
+def _2(l, i, v):
+    # Two digits of v at l[i].
+    l[i] = 48 + v // 10 % 10
+    l[i + 1] = 48 + v % 10
+
+
 class Logger:
     def __init__(self, stream=None, name=None, level=10, lang="zh", verbosity=1, color=False, ascii=False,
                  clock=None, svc=False):
@@ -56,8 +62,9 @@ class Logger:
         self._m = []
         for s in stream if isinstance(stream, list) or isinstance(stream, tuple) else (stream or sys.stdout,):
             self.add(s)
+        n = name if isinstance(name, bytes) else str(name or "log").encode()
         self.name = bytes(c if 48 <= c <= 57 or 65 <= c <= 90 or 97 <= c <= 122 or c in b"_.-" else 95
-                          for c in str(name or "log").encode()[:32])
+                          for c in n[:32]) or b"log"
         self._svc = name is None or svc
         self._g = "en" if ascii else lang
         self._f = (4, 12, 28)[min(max(verbosity, 0), 2)] | (32 if ascii else 0)  # write() flags
@@ -166,7 +173,7 @@ class Logger:
             while i < n and l[_P + i] != 32:
                 i += 1
             b.seek(i)
-            if i == 1 and l[_P] == 63:  # ?: no service
+            if i < 2 and l[_P] == 63 or not i:  # ?: no service
                 b.seek(0)
                 b.write(self.name)
         else:
@@ -180,17 +187,29 @@ class Logger:
         b.write(b": ")
         n = b.tell()
         _emit(b, code, self._g, self._f)
-        if b.tell() == n:  # no text (codes tier): drop the space
+        i = b.tell()
+        if i == n:  # no text (codes tier): drop the space
             b.seek(n - 1)
+        elif i > _ROOM:  # longer than any text in the table: cut before a character
+            b.seek(0)
+            b.readinto(self._v, _ROOM)
+            i = _ROOM
+            while self._l[_P + i] >> 6 == 2:
+                i -= 1
+            b.seek(i)
         self._e = b.tell()
         self._h = _level(code)
         if code.__class__ is int:
             self._k = code
 
-    def _put(self, v, token):
-        # Write v (str, bytes, int or anything printable) into _b, clipped to the room left;
-        # token: keep [A-Za-z0-9_.:-], else make it one line of valid UTF-8 (ASCII if asked).
+    def _put(self, sep, v, token):
+        # Write sep and v (str, bytes, int or anything printable) into _b, v clipped to the room
+        # left (nothing if there is none); token: keep [A-Za-z0-9_.:-], else make it one line of
+        # valid UTF-8 (ASCII if asked).
         b = self._b
+        if b.tell() + len(sep) >= _ROOM:
+            return
+        b.write(sep)
         x = b.tell()
         if v.__class__ is int and 0 <= v < 1000000000:
             _int(b, v)
@@ -200,7 +219,7 @@ class Logger:
                 v = str(v)
             except Exception:
                 v = "?"
-        b.write(v, 0, _ROOM - x if x < _ROOM else 0)
+        b.write(v, 0, _ROOM - x)
         y = b.tell()
         b.seek(0)
         b.readinto(self._v, y)
@@ -258,24 +277,20 @@ class Logger:
             if not n or id is not None or trace is not None or type is not None or note or plain:
                 b.seek(e)
                 if id is not None:
-                    b.write(b" id=")
-                    self._put(id, 1)
+                    self._put(b" id=", id, 1)
                 if trace is not None:
-                    b.write(b" trace=")
-                    self._put(trace, 1)
+                    self._put(b" trace=", trace, 1)
                 if type is not None:
-                    b.write(b" type=")
-                    self._put(type, 1)
+                    self._put(b" type=", type, 1)
                 if note or note.__class__ is int:
-                    b.write(b" " if plain else b" -- ")
-                    self._put(note, 0)
+                    self._put(b" " if plain else b" -- ", note, 0)
                 if self._c:
                     b.write(b"\x1b[0m")
                 b.write(b"\n")
                 n = b.tell()
                 b.seek(0)
                 b.readinto(self._v, n)
-                self._z = 0 if plain or b.tell() != e + (5 if self._c else 1) else n
+                self._z = n if not plain and n == e + (5 if self._c else 1) else 0
             l = self._l
             t = ticks_ms()
             s = _P - 2
@@ -300,15 +315,18 @@ class Logger:
                     d -= (153 * j + 2) // 5 - 1
                     j = j + 3 if j < 10 else j - 9
                     y += c * 400 + (j <= 2)
-                    i = s - 4
-                    for v in (k % 60, k // 60 % 60, k // 3600, d, j, y):
-                        l[i - 1] = 58 if i > s - 13 else 32 if i == s - 13 else 45  # : space -
-                        l[i - 2] = 48 + v % 10
-                        l[i - 3] = 48 + v // 10 % 10
-                        i -= 3
-                    l[s - 24] = 48 + y // 1000 % 10
-                    l[s - 23] = 48 + y // 100 % 10
-                    l[s - 4] = 46  # .
+                    i = s - 23  # YYYY-MM-DD HH:MM:SS.
+                    _2(l, i, y // 100)
+                    _2(l, i + 2, y)
+                    _2(l, i + 5, j)
+                    _2(l, i + 8, d)
+                    _2(l, i + 11, k // 3600)
+                    _2(l, i + 14, k // 60 % 60)
+                    _2(l, i + 17, k % 60)
+                    l[i + 4] = l[i + 7] = 45
+                    l[i + 10] = 32
+                    l[i + 13] = l[i + 16] = 58
+                    l[i + 19] = 46
                 s -= 1
                 l[s] = 48 + m % 10
                 s -= 1

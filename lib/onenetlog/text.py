@@ -11,6 +11,8 @@ def _str(data, pos):
     if _d._D is not None:
         return str(_d._D[off : off + data[pos + 2]], "utf-8")
     f = _d._f
+    if f is None:
+        return None
     f.seek(off)
     return f.read(data[pos + 3]) if _d._MPY else f.read(data[pos + 2]).decode()
 
@@ -57,6 +59,6 @@ def describe(code, lang="zh", flags=31):
             from ._host import Out
         out = Out()
         _d.write(out, code, lang, flags & ~64)
-        return str(out.getvalue(), "utf-8")
+        return str(out.getvalue(), "utf-8")  # pyright: ignore[reportAttributeAccessIssue]  (stubs lack it)
     except Exception:
         return "? ? unknown code"

@@ -171,7 +171,7 @@ def test_failed_copy_is_one_line(board, dist):
     bridge, home = board
     pkg = home / "broken" / "onenetlog"
     pkg.mkdir(parents=True)
-    (pkg / "decoder.mpy").symlink_to(home / "no-such-dir" / "decoder.mpy")
+    (pkg / "__init__.mpy").symlink_to(home / "no-such-dir" / "__init__.mpy")
     done = deploy_cmd(bridge.path, dist, home / "broken", "none")
     assert one_error_line(done).startswith("deploy: error: copy:")
 

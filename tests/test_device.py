@@ -2,6 +2,7 @@
 gets: identical answers to CPython for every code and tier, and the heap budgets."""
 
 import os
+import shutil
 import subprocess
 import sys
 
@@ -47,7 +48,10 @@ def _script():
 
 
 def _cpython(tier, script, tmp_path):
-    src = build.stage(tier, str(tmp_path / tier))  # the same tier as .py
+    src = build.stage(tier, str(tmp_path / tier))  # the same tier as .py, plus the CPython side
+    for name in os.listdir(build.LIB_DIR):
+        if name.startswith(build.HOST_ONLY):
+            shutil.copy(os.path.join(build.LIB_DIR, name), src)
     done = subprocess.run([sys.executable, "-c", script], cwd=os.path.dirname(src),
                           capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONPATH": ""})
     assert done.returncode == 0, done.stderr
@@ -178,8 +182,6 @@ def test_heap_locked_write_to_stdout_prints_the_line():
 
 
 def test_missing_table_bin_says_so_and_never_raises(tmp_path):
-    import shutil
-
     shutil.copytree(built("full"), tmp_path / "b")
     os.remove(tmp_path / "b" / "onenetlog" / "table.bin")
     out = run_upy("import onenetlog, sys\nprint(onenetlog.write(sys.stdout, 1104))\nprint(onenetlog.describe(1104),"

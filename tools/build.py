@@ -24,6 +24,7 @@ PACKAGE_JSON = os.path.join(ROOT, "package.json")
 TIERS = ("full", "en", "zh", "min", "codes")
 PACKAGE = "onenetlog"
 GENERATED = ("table.py", "table.bin")
+HOST_ONLY = "_host"  # modules of the CPython side: never on a board
 STEP_TIMEOUT = 120
 
 
@@ -37,10 +38,12 @@ def out_dir(out, tier, freeze=False):
 
 
 def library_sources(lib_dir=LIB_DIR):
-    """The library's hand-written modules (the table is generated per tier)."""
+    """The library's hand-written modules that a board gets: the table is generated per tier,
+    and _host*.py only ever run on CPython."""
     if not os.path.isfile(os.path.join(lib_dir, "__init__.py")):
         raise BuildError(f"no library package at {lib_dir} (missing __init__.py)")
-    names = sorted(n for n in os.listdir(lib_dir) if n.endswith(".py") and n not in GENERATED)
+    names = sorted(n for n in os.listdir(lib_dir)
+                   if n.endswith(".py") and n not in GENERATED and not n.startswith(HOST_ONLY))
     return [os.path.join(lib_dir, n) for n in names]
 
 

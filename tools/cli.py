@@ -350,7 +350,8 @@ def cmd_list(args, style):
         rows = [[str(r[k]) if k != "level" else r[k] for k in code_cols] for r in codes]
         out += table(rows, code_head, width, shrink=(3, 4, 5))
         if not codes:
-            out.append("(none)")
+            out.append("(none" + (": the table lists no codes under " + ", ".join(sorted(
+                {r["service"] for r in type_rows("en", None, types)} - {""})) if types else "") + ")")
     if show_types:
         if out:
             out.append("")

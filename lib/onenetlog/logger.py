@@ -266,7 +266,7 @@ class Logger:
                 b.seek(0)
                 b.write(self.name)
                 b.write(b":")
-                e = 0
+                e = b.tell()
             else:
                 if code != self._k or code.__class__ is not int:
                     self._seg(code)

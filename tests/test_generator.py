@@ -56,46 +56,32 @@ def test_every_code_of_the_table_plus_2001_with_services_from_rowspans():
     assert s["aliases"][3003] == "failures reached the maximum number"
 
 
-def test_duplicate_code_names_both_rows(src):
-    edit(src / "table.md", "<td >1104</td>", "<td >1103</td>")
-    with pytest.raises(g.SourceError, match=r"table.md line \d+: code 1103 is a duplicate \(first at table.md line \d+\)"):
-        load(src)
+# Each way the sources can be wrong: the edits that break them, and the error naming the row.
+BROKEN = {
+    "duplicate code": ([("table.md", "<td >1104</td>", "<td >1103</td>")],
+                       r"table.md line \d+: code 1103 is a duplicate \(first at table.md line \d+\)"),
+    "missing cell": ([("table.md", "  <td >token已过期</td>\n", "")], r"table.md line \d+: row has 4 cells, needs 5"),
+    "code outside its group": ([("table.md", "<td >1401</td>", "<td >4401</td>"),
+                                ("overlay.toml", "[code.1401]", "[code.4401]")],
+                               r"line \d+: code 4401 is outside the groups of MQTT接入服务"),
+    "code without English": ([("overlay.toml", "[code.1104]", "[nocode.1104]")],
+                             r"line \d+: code 1104 has no English reason/hint in the overlay"),
+    "English for no code": ([("overlay.toml", "[code.1104]",
+                              '[code.1113]\nlevel = "error"\nreason = "x"\nhint = "y"\n\n[code.1104]')],
+                            r"\[code.1113\]: English text for a code that does not exist"),
+    "service without English": ([("table.md", "<td rowspan=2 >规则引擎服务</td>", "<td rowspan=2 >规则服务</td>")],
+                                r"service '规则服务' has no English name"),
+    "non-ASCII English": ([("overlay.toml", 'reason = "Token has expired"', 'reason = "Token已过期"')],
+                          r"English text must be ASCII"),
+}
 
 
-def test_row_with_missing_cell_is_named(src):
-    edit(src / "table.md", "  <td >token已过期</td>\n", "")
-    with pytest.raises(g.SourceError, match=r"table.md line \d+: row has 4 cells, needs 5"):
-        load(src)
-
-
-def test_code_outside_its_service_group(src):
-    edit(src / "table.md", "<td >1401</td>", "<td >4401</td>")
-    edit(src / "overlay.toml", "[code.1401]", "[code.4401]")
-    with pytest.raises(g.SourceError, match=r"line \d+: code 4401 is outside the groups of MQTT接入服务"):
-        load(src)
-
-
-def test_code_without_english(src):
-    edit(src / "overlay.toml", "[code.1104]", "[nocode.1104]")
-    with pytest.raises(g.SourceError, match=r"line \d+: code 1104 has no English reason/hint in the overlay"):
-        load(src)
-
-
-def test_english_for_a_code_that_does_not_exist(src):
-    edit(src / "overlay.toml", "[code.1104]", '[code.1113]\nlevel = "error"\nreason = "x"\nhint = "y"\n\n[code.1104]')
-    with pytest.raises(g.SourceError, match=r"\[code.1113\]: English text for a code that does not exist"):
-        load(src)
-
-
-def test_service_without_english_name(src):
-    edit(src / "table.md", "<td rowspan=2 >规则引擎服务</td>", "<td rowspan=2 >规则服务</td>")
-    with pytest.raises(g.SourceError, match=r"service '规则服务' has no English name"):
-        load(src)
-
-
-def test_non_ascii_english_is_refused(src):
-    edit(src / "overlay.toml", 'reason = "Token has expired"', 'reason = "Token已过期"')
-    with pytest.raises(g.SourceError, match=r"English text must be ASCII"):
+@pytest.mark.parametrize("case", sorted(BROKEN))
+def test_a_broken_source_fails_naming_the_row(case, src):
+    edits, error = BROKEN[case]
+    for name, old, new in edits:
+        edit(src / name, old, new)
+    with pytest.raises(g.SourceError, match=error):
         load(src)
 
 

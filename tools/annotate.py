@@ -25,10 +25,12 @@ annotation goes at the end of the line, before its `\\r\\n` or `\\n`:
     E (12345) mqtt#1104: id=123  ## token expired | Token has expired | Check ...
     {"id":"7","code":305,"msg":"x"}  ## Thing model 305 no thing-model | ...
 
-Every other byte is copied as it is. Input is read as bytes in blocks of whole lines; the
-strings every context contains (NEEDLES) are found with bytes.find, and only lines holding one
-cost Python work. A line longer than MAX_LINE passes through unannotated, and so does a line
-that already carries an annotation (SEP).
+Every other byte is copied as it is. Input is read as bytes in blocks of whole lines, and
+regexes with literal prefixes (`#`, `code`, `"status"`) find the contexts in a whole block, so
+a line without one costs no Python work (Annotator.block). A block holding ANSI colour goes
+line by line (Annotator.suffix, the reference the tests hold block() to). A line longer than
+MAX_LINE passes through unannotated, and so does a line that already carries an annotation
+(SEP).
 """
 
 import functools
@@ -42,6 +44,7 @@ BLOCK = 1 << 20
 MAX_LINE = 16 << 20
 UNREADABLE = "?"  # the device's `#?`: a code it could not read
 
+# What every context contains: candidates() picks lines by these (the line-by-line path).
 NEEDLES = (b"#", b"code", b'"status"', b"\x1b")
 HIT_HASH, HIT_CONTEXT, HIT_ESC, HIT_ALL = 1, 2 | 4, 8, 15
 ANSI = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]")
@@ -78,6 +81,28 @@ def spellings():
     return {c: frozenset(s.encode() for s in v if s) for c, v in out.items()}
 
 
+def trie(words):
+    """A regex (bytes) matching any of words, shaped as a trie: at each byte the engine picks
+    among the next bytes that occur instead of trying every word in turn."""
+    root = {}
+    for w in words:
+        node = root
+        for b in w:
+            node = node.setdefault(b, {})
+        node[None] = {}
+
+    def emit(node):
+        alts = [re.escape(bytes([b])) + emit(node[b]) for b in sorted(k for k in node if k is not None)]
+        if not alts:
+            return b""
+        body = alts[0] if len(alts) == 1 else b"(?:" + b"|".join(alts) + b")"
+        if None in node:  # a word ends here and longer ones go on
+            return (b"(?:" + body + b")?") if len(alts) == 1 else body + b"?"
+        return body
+
+    return b"(?:" + emit(root) + b")"
+
+
 def to_code(x):
     """Canonical int code of x (str or bytes: decimal, dotted CoAP `4.04`, CoAP byte `0x84`;
     or int), or None. The decoder reads all but the hex form, which is read here."""
@@ -86,10 +111,9 @@ def to_code(x):
     if isinstance(x, str):
         x = x.strip()
         if len(x) > 2 and x[:2] in ("0x", "0X"):
-            try:
-                x = int(x[2:], 16)
-            except ValueError:
+            if not re.fullmatch(r"[0-9A-Fa-f]{1,2}", x[2:]):
                 return None
+            x = int(x[2:], 16)
     return onenetlog.code(x)
 
 
@@ -117,9 +141,11 @@ class Annotator:
         # code -> (each spelling + b" ", the spellings): a body starting with either is decoded.
         self._spelled = {c: (tuple(w + b" " for w in ws), ws) for c, ws in words.items()}
         # `#<code>: <spelling>` of a decoded status line, so that block() skips those in C.
-        alts = b"|".join(re.escape(b"%d: " % c + w) for c, ws in sorted(words.items()) for w in sorted(ws))
-        self._todo = re.compile(rb"#(?!(?:" + alts + rb")(?: |\r?\n|\r?\Z))" + _CODE[1:])
+        decoded = trie([b"%d: " % c + w for c, ws in words.items() for w in ws])
+        self._todo = re.compile(rb"#(?!" + decoded + rb"(?: |\r?\n|\r?\Z))" + _CODE[1:] + rb"[^\n]*")
         self._cache = {}
+        self._dev = {}  # code -> annotation of a device status line (without code and service)
+        self._ctx = {}  # code -> annotation of a code in another context
         self._codes = {}  # context text -> code or None
 
     # -- one line ------------------------------------------------------------------------
@@ -192,14 +218,15 @@ class Annotator:
             if self.color:
                 text = COLORS.get(onenetlog.level(code), b"") + text + RESET
             got = self._cache[key] = SEP + text
+            (self._ctx if with_code else self._dev)[code] = got
         return got
 
     # -- a block of lines ----------------------------------------------------------------
     def block(self, buf, end):
         """[(content end, bytes to insert there)] for the lines of buf[:end], in order: what
-        suffix() gives for each line. Three regexes with literal prefixes (`#`, `code`,
-        `"status"`) run over the whole block in C; a decoded status line never leaves the
-        regex engine. A block with ANSI colour goes line by line through suffix()."""
+        suffix() gives for each line. Three regexes with literal prefixes (`code`, `"status"`,
+        `#`) run over the whole block in C; a decoded status line never leaves the regex
+        engine. A block with ANSI colour goes line by line through suffix()."""
         if not self.decode:
             return []
         find = buf.find
@@ -207,65 +234,85 @@ class Annotator:
         if find(b"\x1b", 0, end) >= 0:
             return [(ce, add) for ls, ce, hits in candidates(buf, end)
                     for add in (self.suffix(buf[ls:ce], hits),) if add]
-        lines = {}  # line start -> [content end, device code or None, annotation, codes seen]
+        known = self._known
+        codes = self._codes
+        ctx = {}  # line start -> [(position, code)] of the contexts in that line
+        for pattern in (CODE_ANY, STATUS):
+            for m in pattern.finditer(buf, 0, end):
+                p = m.start()
+                if pattern is CODE_ANY:
+                    before = buf[p - 1] if p else 10
+                    if not ((before not in WORD) if m.group(1) is not None else before == 34):
+                        continue
+                raw = m.group(m.lastindex)
+                c = codes.get(raw, -1)
+                if c == -1:
+                    c = self._code(raw)
+                if c in known:
+                    ls = rfind(b"\n", 0, p) + 1
+                    hits = ctx.get(ls)
+                    if hits is None:
+                        ctx[ls] = [(p, c)]
+                    else:
+                        hits.append((p, c))
+        out = []
+        status = {}  # line start -> (content end, code, annotation) of status lines with contexts
+        texts = self._dev
         head = HEAD.fullmatch
-        spelled = self._spelled
         for m in self._todo.finditer(buf, 0, end):
             p = m.start()
             ls = rfind(b"\n", 0, p) + 1
             if head(buf, ls, p) is None:
                 continue
-            le = find(b"\n", p, end)
-            ce = end if le < 0 else le
+            ce = m.end()  # the todo regex runs to the line end
             if ce > ls and buf[ce - 1] == 13:
                 ce -= 1
             raw = m.group(1)
             if raw == b"?":
-                lines[ls] = [ce, None, b"", None]
-                continue
-            c = int(raw)
-            body = buf[m.end():ce]
-            s = spelled.get(c)
-            if s is None:  # needs(), inline
-                need = not body or body.startswith(NO_TEXT)
+                c = None
+                add = b""
             else:
-                need = not (body.startswith(s[0]) or body in s[1])
-            lines[ls] = [ce, c, self._text(c, False) if need else b"", None]
-        ctx = []  # (line start, position, code)
-        for m in CODE_ANY.finditer(buf, 0, end):
-            p = m.start()
-            before = buf[p - 1] if p else 10
-            if (before not in WORD) if m.group(1) is not None else before == 34:
-                c = self._code(m.group(m.lastindex))
-                if c in self._known:
-                    ctx.append((rfind(b"\n", 0, p) + 1, p, c))
-        for m in STATUS.finditer(buf, 0, end):
-            c = self._code(m.group(1))
-            if c in self._known:
-                p = m.start()
-                ctx.append((rfind(b"\n", 0, p) + 1, p, c))
+                c = int(raw)
+                if c in known:  # the regex let it through: its body is not decoded text
+                    add = texts.get(c) or self._text(c, False)
+                else:
+                    bs = m.end(1) + 2
+                    add = self._text(c, False) if self.needs(buf[bs:ce] if bs <= ce else b"", c) else b""
+            if ctx and ls in ctx:
+                status[ls] = (ce, c, add)
+            elif add and find(SEP, p, ce) < 0:
+                out.append((ce, add))
         if ctx:
-            ctx.sort()
-            for ls, p, c in ctx:
-                e = lines.get(ls)
-                if e is None:
-                    le = find(b"\n", p, end)
-                    ce = end if le < 0 else le
+            texts = self._ctx
+            for ls, hits in ctx.items():
+                got = status.get(ls)
+                if got is None:  # a plain line, or a status line the device decoded
+                    p = hits[0][0]
+                    ce = find(b"\n", p, end)
+                    if ce < 0:
+                        ce = end
                     if ce > ls and buf[ce - 1] == 13:
                         ce -= 1
                     dev = None
-                    if find(b"#", ls, p) >= 0:  # a decoded status line names its code
+                    add = b""
+                    if find(b"#", ls, p) >= 0:
                         m = DEVICE.match(buf, ls, ce)
                         if m is not None and m.group(1) != b"?":
                             dev = int(m.group(1))
-                    e = lines[ls] = [ce, dev, b"", None]
-                if e[3] is None:
-                    e[3] = [e[1]]
-                if c not in e[3]:
-                    e[3].append(c)
-                    e[2] += self._text(c, True)
-        out = [(e[0], e[2]) for ls, e in lines.items() if e[2] and find(SEP, ls, e[0]) < 0]
-        if ctx:
+                else:
+                    ce, dev, add = got
+                if len(hits) == 1:
+                    c = hits[0][1]
+                    if c != dev:
+                        add += texts.get(c) or self._text(c, True)
+                else:
+                    seen = [dev]
+                    for p, c in sorted(hits):
+                        if c not in seen:
+                            seen.append(c)
+                            add += texts.get(c) or self._text(c, True)
+                if add and find(SEP, ls, ce) < 0:
+                    out.append((ce, add))
             out.sort()
         return out
 

@@ -86,6 +86,10 @@ def bench_decoder(work):
 
 
 def table(title, head, rows):
+    """A Markdown table; rows are lists, or dicts whose keys are the head."""
+    if rows and isinstance(rows[0], dict):
+        head = list(rows[0])
+        rows = [[r[k] for k in head] for r in rows]
     out = [title, "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
     return "\n".join(out)
@@ -116,8 +120,8 @@ def main(argv=None):
         if "annotate" in parts:
             from .bench_annotate import bench_annotate
 
-            rows = bench_annotate(a.lines)
-            print(table(f"annotate over {a.lines:,} lines", ["what", "figure"], rows))
+            print(table(f"annotate over {a.lines:,} lines (best of 3, same files, same run)", [],
+                        bench_annotate(a.lines)))
     return 0
 
 

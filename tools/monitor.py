@@ -86,7 +86,7 @@ class Console:
         self.out.flush()
 
     def _check_version(self, line):
-        if b"nlog" not in line:
+        if b"netlog" not in line and b"NETLOG" not in line:
             return
         m = VERSION_RE.search(ANSI.sub(b"", line))
         if not m:
@@ -141,23 +141,34 @@ def _reason(err):
     if code == errno.ENOENT:
         return "no such device"
     text = str(err)
+    if "Inappropriate ioctl" in text:
+        return "not a serial device"
     m = re.search(r"\[Errno \d+\] ([^:\]]+)", text)
-    return m.group(1) if m and "could not open port" in text else text
+    return m.group(1) if m and "could not open port" in text.lower() else text
 
 
-def _forward(ser, inp, stop):
-    # Lines typed on inp go to the board, each ended by \r as a terminal sends Enter.
-    for line in iter(inp.readline, b""):
-        if stop.is_set():
-            return
+def _forward(ser, fd, stop):
+    # Lines read from fd go to the board, each ended by \r as a terminal sends Enter. os.read,
+    # not sys.stdin: a daemon thread blocked inside a buffered reader aborts interpreter exit.
+    pending = b""
+    while not stop.is_set():
         try:
-            ser.write(line.rstrip(b"\r\n") + b"\r")
+            data = os.read(fd, 4096)
+        except OSError:
+            return
+        if not data:
+            return
+        *lines, pending = (pending + data).split(b"\n")
+        try:
+            for line in lines:
+                ser.write(line.rstrip(b"\r") + b"\r")
         except Exception:
             return
 
 
 def run(ser, console, send=None):
-    """Copy from ser to console until the port fails (PortError) or Ctrl-C (returns)."""
+    """Copy from ser to console until the port fails (PortError) or Ctrl-C (returns). send: a
+    file descriptor whose lines go to the board."""
     import serial
 
     stop = threading.Event()
@@ -192,7 +203,7 @@ def main(args, annotator, style):
     print(style.dim(f"--- onenetlog monitor on {ser.port} at {args.baud} baud; Ctrl-C quits ---"), file=sys.stderr)
     console = Console(annotator, sys.stdout.buffer, sys.stderr, tier=args.tier)
     try:
-        run(ser, console, sys.stdin.buffer if args.send_stdin else None)
+        run(ser, console, sys.stdin.fileno() if args.send_stdin else None)
     except PortError as err:
         print(f"\nonenetlog monitor: error: {err}", file=sys.stderr)
         return 1

@@ -15,6 +15,7 @@ import json
 import onenetlog
 
 from onenetlog_tools.annotate import to_code
+from onenetlog_tools.term import cells, pad
 
 _WS = " \t\r\n"
 # Record fields shown in the timeline's own columns or bookkeeping of the log store.
@@ -176,8 +177,12 @@ def groups(records):
 
 def timeline(export, lang, style):
     """The timeline as lines of text. style colours by level (see cli.Style)."""
-    lines = []
-    for tid, recs in groups(export.records):
+    found = groups(export.records)
+    traces = sum(1 for tid, _ in found if tid)
+    resp = f", from {export.responses} response{'s' if export.responses != 1 else ''}" if export.responses else ""
+    lines = [f"{len(export.records)} record{'s' if len(export.records) != 1 else ''} in {traces} "
+             f"trace{'s' if traces != 1 else ''}{resp}", ""]
+    for tid, recs in found:
         devices = sorted({safe(r.get("device_name")) for r in recs if r.get("device_name")})
         products = sorted({safe(r.get("pid")) for r in recs if r.get("pid")})
         head = f"trace {safe(tid)}" if tid else "records without a trace id"
@@ -187,8 +192,12 @@ def timeline(export, lang, style):
         if len(products) == 1:
             extra.append(f"product {products[0]}")
         lines.append(style.bold(head) + "  (" + ", ".join(extra) + ")")
-        for rec in recs:
-            lines += _record(rec, lang, style, per_device=len(devices) > 1)
+        rows = [_record(rec, lang, style, per_device=len(devices) > 1) for rec in recs]
+        wt = max(cells(r[0]) for r in rows)
+        wk = max(cells(r[1]) for r in rows)
+        for when, kind, stat, details in rows:
+            lines.append(f"  {pad(when, wt)}  {pad(kind, wk)}  {stat}".rstrip())
+            lines += details
         lines.append("")
     return lines
 
@@ -208,7 +217,7 @@ def _record(rec, lang, style, per_device):
     kind = f"{safe(t)} {tname}" if tname else f"type {safe(t)}" if t is not None else "no type"
     stat = f"{safe(status)} {meaning}" if status is not None else "no status"
     mark = {40: "E", 30: "W", 20: "I"}.get(level, "W")
-    out = [f"  {when}  {style.level(mark + ' ' + stat, level)}  {kind}{who}"]
+    out = []
     body = content(rec)
     if isinstance(body, dict):
         if "offline_reason" in body:
@@ -222,4 +231,4 @@ def _record(rec, lang, style, per_device):
               if k not in SHOWN or (k == "message_status" and v not in ("0", 0))]
     if extras:
         out.append("      " + " ".join(extras))
-    return out
+    return when, kind + who, style.level(f"{mark} {stat}", level), out

@@ -34,3 +34,6 @@ def wrap(core):
 
     write.__doc__ = core.__doc__
     return write
+
+# What logger.py takes from MicroPython (imported from here: one import name fewer on a board).
+from ._hostlog import BytesIO, const, ticks_diff, ticks_ms  # noqa: E402,F401

@@ -15,7 +15,7 @@ def ticks_diff(a, b):
     return ((a - b + 0x20000000) & 0x3FFFFFFF) - 0x20000000
 
 
-class B(io.BytesIO):
+class BytesIO(io.BytesIO):
     """BytesIO with MicroPython's write(buf, off, n) and readinto(buf, n); str is written as UTF-8."""
 
     def __init__(self, size=0):  # MicroPython's BytesIO(n) preallocates n bytes
@@ -23,7 +23,7 @@ class B(io.BytesIO):
 
     def write(self, buf, off=0, n=-1):
         if isinstance(buf, str):
-            buf = buf.encode()
+            buf = buf.encode("utf-8", "replace")  # lone surrogates: MicroPython has none
         buf = bytes(buf[off:])
         return super().write(buf[:n] if n >= 0 else buf)
 

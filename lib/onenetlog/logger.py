@@ -5,102 +5,91 @@ Line format (docs/line-format.md; the host CLI parses it):
     <L> (<time>) <tag>[#<code>]:[ <body>]
 
 L: D, I, W or E. time: time.ticks_ms() digits, or YYYY-MM-DD HH:MM:SS.mmm when the RTC is set
-(time.localtime() year >= 2024; clock="ticks" or "wall" forces one). tag: [A-Za-z0-9_.-]+, the
-logger's name, or for status lines the code's service tag (mqtt, coap, thing, rule, http, api,
-general) when the logger has no name or svc=True. Status lines carry #<code>: the canonical
+(time.localtime() year >= 2024; clock=True forces it, clock=False forces ticks). tag: [A-Za-z0-9_.-]+, the
+logger's name (name=None: "log"), and for status lines of a logger without a name the code's
+service tag (mqtt, coap, thing, rule, http, api, general; the name when there is none). Status lines carry #<code>: the canonical
 decimal code (CoAP 4.04 -> 404), or ? when the input is not a code; plain lines have no #.
-A status line's body: the decoder's text (message[ | reason[ | step]] by verbosity; "unknown
-code" if unknown; nothing in the codes tier), then " id=<msgid>", " trace=<traceid>",
-" type=<business type>" when known, then " -- <note>". Values of id/trace/type keep only
-[A-Za-z0-9_.:-] (others become _); notes and messages are one line of valid UTF-8 (control
-characters become spaces, invalid bytes ?; ASCII only with ascii=True). color=True wraps the
-whole line in an ANSI colour. Lines longer than the buffer are cut, never split.
+A status line's body: the decoder's text (message[ | reason[ | step]] by verbosity 0/1/2;
+"unknown code" if unknown; nothing in the codes tier), then " id=<msgid>", " trace=<traceid>",
+" type=<business type>" when known, then " -- <note>". A plain line's body is its message.
+id/trace/type values are printable ASCII without spaces (other bytes become _); notes and
+messages are one line of valid UTF-8 (control characters become spaces, bad bytes ?; ASCII
+only with ascii=True). color=True wraps the whole line in an ANSI colour. Overlong notes are
+cut to fit the line buffer.
 
     E (12345) mqtt#1104: token expired | Token has expired id=123 -- connect failed
     I (12346) app: connected
+
+Each line is assembled in buffers made by the constructor and goes to each sink in one
+write(buf, off, n) (else write(bytes), else write(str)); status(code) allocates nothing.
 """
 
 import sys
-from . import write as _emit, put_int as _int, level as _level, _find
-import onenetlog as _o
+import time
+import onenetlog
 
 try:
     from time import ticks_ms, ticks_diff
     from micropython import const
-    from io import BytesIO as _B
+    from io import BytesIO
 except ImportError:  # CPython
-    from ._hostlog import ticks_ms, ticks_diff, const, B as _B
-import time as _time
+    from ._host import ticks_ms, ticks_diff, const, BytesIO
 
 _P = const(40)  # where the tag starts in the line buffer; the prefix is written backwards from it
 _CAP = const(600)  # line buffer
 _ROOM = const(549)  # _CAP - _P - 11: the tail (colour reset, newline) always fits
 _SYNC = const(10000)  # ms between RTC reads
 _DAY = const(86400000)
-
-
-def _days(y, m, d):
-    # Days since 1970-01-01 of a civil date (proleptic Gregorian).
-    y -= m <= 2
-    e = y // 400
-    y -= e * 400
-    return e * 146097 + y * 365 + y // 4 - y // 100 + (153 * (m + (-3 if m > 2 else 9)) + 2) // 5 + d - 719469
-
-
-def _2(l, i, v):
-    # Two digits of v at l[i].
-    l[i] = 48 + v // 10 % 10
-    l[i + 1] = 48 + v % 10
+# Logger._A, the logger's state: the code (int) whose segment "tag#code:[ text]" the BytesIO
+# holds, else None; its length; its level; the line's length after _P when the line buffer
+# already holds that bare status line, else 0.
+_K = const(0)
+_E = const(1)
+_H = const(2)
+_Z = const(3)
+# Clock: 1 ticks, 2 wall, 0 wall once the RTC is set; wall now; ticks_ms() at the last RTC
+# read; ms into the day then (the date is in the line buffer); the second whose time it holds.
+_W = const(4)
+_Y = const(5)
+_T0 = const(6)
+_M0 = const(7)
+_SC = const(8)
+# write() flags and language of the text; ASCII only; colour; service tags; the line buffer,
+# a memoryview of it from _P, the BytesIO where the tail is assembled.
+_F = const(9)
+_G = const(10)
+_AS = const(11)
+_C = const(12)
+_S = const(13)
+_L = const(14)
+_V = const(15)
+_B = const(16)
+# Pieces of lines, as (offset, length): " -- " 0,4 " id=" 3,4 " trace=" 7,7 " type=" 14,6
+# ESC[0m 20,4 newline 24,1 # 25,1 ? 26,1 ": " 27,2; levels DIWE at 29, their colours at 33;
+# at 37 and 41 the offsets and lengths of the separators of id, trace, type and note.
+_TEXT = b" -- id= trace= type=\x1b[0m\n#?: DIWE6231\x03\x07\x0e\x00\x04\x07\x06\x04"
+del const
 
 
 class Logger:
     def __init__(self, stream=None, name=None, level=10, lang="zh", verbosity=1, color=False, ascii=False,
-                 clock=None, svc=False):
+                 clock=None):
         self.level = level
-        self.dropped = 0  # lines, or line copies to a sink, that could not be written
-        self._s = []
-        self._m = []
-        for s in stream if isinstance(stream, list) or isinstance(stream, tuple) else (stream or sys.stdout,):
-            self.add(s)
-        n = name if isinstance(name, bytes) else str(name or "log").encode()
-        self.name = bytes(c if 48 <= c <= 57 or 65 <= c <= 90 or 97 <= c <= 122 or c in b"_.-" else 95
-                          for c in n[:32]) or b"log"
-        self._svc = name is None or svc
-        self._g = "en" if ascii else lang
-        self._f = (4, 12, 28)[min(max(verbosity, 0), 2)] | (32 if ascii else 0)  # write() flags
-        self._a = ascii
-        self._c = color
-        self._l = bytearray(_CAP)
-        self._v = memoryview(self._l)[_P:]
-        self._b = _B(_CAP - _P)
-        # Status segment "tag#code:[ text]" cached in _b: its code (int), length, level; _z: the
-        # length of the line in _l after _P when _l already holds that bare status line.
-        self._k = None
-        self._e = 0
-        self._h = 30
-        self._z = 0
-        # Clock: _w 1 ticks, 2 wall, 0 wall once the RTC is set; _y wall now; base: ticks _t0,
-        # day _d0, ms into it _m0; _sc the second whose date and time _l holds.
-        self._w = (None, "ticks", "wall").index(clock) if clock in ("ticks", "wall") else 0
-        self._y = self._w == 2
-        self._t0 = ticks_ms()
-        self._d0 = 0
-        self._m0 = 0
-        self._sc = -1
-        if self._w != 1:
-            self._sync(self._t0)
-
-    def add(self, sink):
-        """Add a sink: any object with write (sys.stdout, machine.UART, a file, a FlashLog)."""
-        self._s.append(sink)
-        self._m.append(0)
-
-    def log(self, level, msg, code=None):
-        """Log msg at level; with a code, a status line whose note is msg."""
-        if level >= self.level:
-            self._out(level, code, msg, None, None, None, code is None)
+        self.dropped = 0  # line copies a sink refused, and lines that could not be made
+        self.sinks = list(stream) if isinstance(stream, list) or isinstance(stream, tuple) else [stream or sys.stdout]
+        n = bytearray(name if isinstance(name, bytes) else str(name or "log").encode())[:32]
+        for i in range(len(n)):
+            if not (48 <= n[i] <= 57 or 65 <= n[i] <= 90 or 97 <= n[i] <= 122 or 45 <= n[i] <= 46):
+                n[i] = 95
+        self.name = bytes(n) or b"log"
+        n = bytearray(_CAP)
+        self._A = [None, 0, 30, 0, 0 if clock is None else 2 if clock else 1, 0, ticks_ms() - _SYNC, 0, -1,
+                   (1 << min(max(verbosity, 0), 2) + 3) - 4 | (32 if ascii else 0), "en" if ascii else lang,
+                   ascii, color, name is None, n, memoryview(n)[_P:], BytesIO(_CAP - _P)]
+        self.log(-2, None)  # read the RTC
 
     def debug(self, msg, code=None):
+        """Log msg; with a code, a status line at this level whose note is msg."""
         self.log(10, msg, code)
 
     def info(self, msg, code=None):
@@ -113,226 +102,171 @@ class Logger:
         self.log(40, msg, code)
 
     def status(self, code, note="", id=None, trace=None, type=None):
-        """Log code at the level it implies (20 success, 30 transient or unknown, 40 failure)."""
-        if self.level > 20:
+        """Log what a status travels in, at the level its code implies (20 success, 30 transient
+        or unknown, 40 failure): a code (int, str, bytes; CoAP 0x84 or "4.04"), or a OneJSON reply
+        or a record of the platform's trace-log API (dict, or its JSON as str or bytes). type: a
+        business type, or the topic a reply came on."""
+        if type is not None or code.__class__ is not int and onenetlog._find(code) < 0 and onenetlog._N < 0:
             try:
-                if (self._h if code == self._k and code.__class__ is int else _level(code)) < self.level:
-                    return
+                from .parse import parse
+
+                code, note, id, trace, type = parse(code, note, id, trace, type)
             except Exception:
                 pass
-        self._out(-1, code, note, id, trace, type, 0)
+        self.log(-1, note, b"" if code is None else code, id, trace, type)
 
-    def reply(self, topic, payload, note=""):
-        """A OneJSON reply (bytes, str or dict) received on topic: its code, id and business type."""
-        c = i = t = None
-        try:
-            from .payload import reply
-
-            c, i, t = reply(topic, payload)
-        except Exception:
-            pass
-        self.status(c, note, i, None, t)
-
-    def record(self, rec, note=""):
-        """A device-log record from the platform's trace-log API (dict, or its JSON)."""
-        c = i = t = None
-        try:
-            from .payload import record
-
-            c, i, t, note = record(rec, note)
-        except Exception:
-            pass
-        self.status(c, note, None, i, t)
-
-    def _sync(self, t):
-        # Read the RTC (allocates: under heap_lock it fails and the old base stays).
-        try:
-            n = _time.time_ns()
-            s = _time.localtime(n // 1000000000)
-            self._y = self._w == 2 or (self._w == 0 and s[0] >= 2024)
-            self._d0 = _days(s[0], s[1], s[2])
-            self._m0 = ((s[3] * 60 + s[4]) * 60 + s[5]) * 1000 + n // 1000000 % 1000
-            self._t0 = t
-            self._sc = -1
-        except Exception:
-            pass
-
-    def _seg(self, code):
-        # Render "tag#code:[ text]" for code into _b.
-        b = self._b
-        self._k = None
-        self._z = 0
-        b.seek(0)
-        if self._svc:
-            _emit(b, code, "en", 129)  # the service's tag, then maybe " unknown code"
-            n = b.tell()
-            b.seek(0)
-            b.readinto(self._v, n)
-            l = self._l
-            i = 0
-            while i < n and l[_P + i] != 32:
-                i += 1
-            b.seek(i)
-            if i < 2 and l[_P] == 63 or not i:  # ?: no service
-                b.seek(0)
-                b.write(self.name)
-        else:
-            b.write(self.name)
-        b.write(b"#")
-        _find(code)
-        if _o._N < 0:
-            b.write(b"?")
-        else:
-            _int(b, _o._N)
-        b.write(b": ")
-        n = b.tell()
-        _emit(b, code, self._g, self._f)
-        i = b.tell()
-        if i == n:  # no text (codes tier): drop the space
-            b.seek(n - 1)
-        elif i > _ROOM:  # longer than any text in the table: cut before a character
-            b.seek(0)
-            b.readinto(self._v, _ROOM)
-            i = _ROOM
-            while self._l[_P + i] >> 6 == 2:
-                i -= 1
-            b.seek(i)
-        self._e = b.tell()
-        self._h = _level(code)
-        if code.__class__ is int:
-            self._k = code
-
-    def _put(self, sep, v, token):
-        # Write sep and v (str, bytes, int or anything printable) into _b, v clipped to the room
-        # left (nothing if there is none); token: keep [A-Za-z0-9_.:-], else make it one line of
-        # valid UTF-8 (ASCII if asked).
-        b = self._b
-        if b.tell() + len(sep) >= _ROOM:
-            return
-        b.write(sep)
-        x = b.tell()
-        if v.__class__ is int and 0 <= v < 1000000000:
-            _int(b, v)
-            return
-        if not (isinstance(v, str) or isinstance(v, bytes) or isinstance(v, bytearray)):
-            try:
-                v = str(v)
+    def log(self, level, msg, code=None, id=None, trace=None, type=None):
+        """Log msg at level: a plain line, or with a code a status line whose note is msg.
+        level -1: the code's own; below -1: nothing. Never raises."""
+        x = self._A
+        l = x[_L]
+        b = x[_B]
+        t = ticks_ms()
+        if x[_W] != 1 and (not 0 <= ticks_diff(t, x[_T0]) < _SYNC or x[_Y] and x[_M0] + ticks_diff(t, x[_T0]) >= _DAY):
+            try:  # read the RTC (allocates: under heap_lock it fails and the old base stays)
+                n = time.time_ns()
+                s = time.localtime(n // 1000000000)
+                x[_Y] = x[_W] == 2 or s[0] >= 2024
+                x[_M0] = ((s[3] * 60 + s[4]) * 60 + s[5]) * 1000 + n // 1000000 % 1000
+                x[_T0] = t
+                x[_SC] = -1
+                n = s[0] * 10000 + s[1] * 100 + s[2]
+                i = _P - 16
+                while i > _P - 26:  # YYYY-MM-DD, backwards
+                    if i == _P - 18 or i == _P - 21:
+                        l[i] = 45
+                    else:
+                        l[i] = 48 + n % 10
+                        n //= 10
+                    i -= 1
             except Exception:
-                v = "?"
-        b.write(v, 0, _ROOM - x)
-        y = b.tell()
-        b.seek(0)
-        b.readinto(self._v, y)
-        l = self._l
-        i = _P + x
-        y += _P
-        ch = 0
-        while i < y:
-            c = l[i]
-            if token:
-                if not (48 <= c <= 58 or 65 <= c <= 90 or 97 <= c <= 122 or c == 95 or c == 45 or c == 46):
-                    l[i] = 95
-                    ch = 1
-            elif c < 32 or c == 127:
-                l[i] = 32
-                ch = 1
-            elif c > 127:
-                k = 0 if self._a else 1 if 0xC2 <= c <= 0xDF else 2 if 0xE0 <= c <= 0xEF else 3 if 0xF0 <= c <= 0xF4 else 0
-                j = 1
-                while j <= k:
-                    # continuation bytes; the second one's range excludes overlongs and surrogates
-                    d = l[i + j] if i + j < y else 0
-                    if d >> 6 != 2 or j == 1 and (c == 0xE0 and d < 0xA0 or c == 0xED and d > 0x9F or
-                                                  c == 0xF0 and d < 0x90 or c == 0xF4 and d > 0x8F):
-                        k = 0
-                    j += 1
-                if k:
-                    i += k
-                else:
-                    l[i] = 63
-                    ch = 1
-            i += 1
-        if ch:
-            b.seek(x)
-            b.write(l, _P + x, y - _P - x)
-
-    def _out(self, lvl, code, note, id, trace, type, plain):
-        # Build one line in _l (tail forwards from _P, prefix backwards), then one write per sink.
+                pass
+        if level < -1:
+            return
         try:
-            b = self._b
-            if plain:
-                self._k = None
-                self._z = 0
+            h = code.__class__ is int and code == x[_K]  # the BytesIO holds code's segment
+            if level >= 0:
+                if level < self.level:
+                    return
+            elif self.level > 20 and (x[_H] if h else onenetlog.level(code)) < self.level:
+                return
+            if code is None:
+                x[_K] = None
+                x[_Z] = 0
                 b.seek(0)
                 b.write(self.name)
-                b.write(b":")
+                b.write(_TEXT, 27, 1)  # :
                 e = b.tell()
             else:
-                if code != self._k or code.__class__ is not int:
-                    self._seg(code)
-                if lvl < 0:
-                    lvl = self._h
-                e = self._e
-            n = self._z
-            if not n or id is not None or trace is not None or type is not None or note or plain:
+                if not h:
+                    x[_K] = None
+                    x[_Z] = 0
+                    b.seek(0)
+                    # "[tag ]code", then " unknown code" if unknown; tag and code are ? if unknown
+                    onenetlog.write(b, code, "en", 131 if x[_S] else 2)
+                    n = b.tell()
+                    b.seek(0)
+                    b.readinto(x[_V], n)
+                    i = k = 0
+                    while x[_S] and i < n and l[_P + i] != 32:
+                        i += 1
+                    if x[_S]:
+                        k = i + 1
+                    e = k
+                    while e < n and l[_P + e] != 32:
+                        e += 1
+                    if i == 1 and l[_P] == 63 or not x[_S]:  # no service: the logger's name
+                        b.seek(0)
+                        b.write(self.name)
+                        b.write(_TEXT, 25, 1)  # #
+                        b.write(l, _P + k, e - k)
+                    else:
+                        b.seek(i)
+                        b.write(_TEXT, 25, 1)
+                        b.seek(e)
+                    b.write(_TEXT, 27, 2)  # ": "
+                    n = b.tell()
+                    onenetlog.write(b, code, x[_G], x[_F])  # every text fits: tests/test_logger_device.py
+                    e = b.tell()
+                    if e == n:  # no text (codes tier): drop the space
+                        e -= 1
+                        b.seek(e)
+                    x[_E] = e
+                    x[_H] = onenetlog.level(code)
+                    if code.__class__ is int:
+                        x[_K] = code
+                if level < 0:
+                    level = x[_H]
+                e = x[_E]
+            n = x[_Z]
+            if not n or id is not None or trace is not None or type is not None or msg or code is None:
                 b.seek(e)
-                if id is not None:
-                    self._put(b" id=", id, 1)
-                if trace is not None:
-                    self._put(b" trace=", trace, 1)
-                if type is not None:
-                    self._put(b" type=", type, 1)
-                if note or note.__class__ is int:
-                    self._put(b" " if plain else b" -- ", note, 0)
-                if self._c:
-                    b.write(b"\x1b[0m")
-                b.write(b"\n")
+                for j in range(4):  # id, trace, type, msg
+                    v = id if j == 0 else trace if j == 1 else type if j == 2 else msg
+                    if (v is not None) if j < 3 else (v or v.__class__ is int):
+                        if b.tell() + 7 >= _ROOM:
+                            continue
+                        if code is None:
+                            b.write(_TEXT, 28, 1)
+                        else:
+                            b.write(_TEXT, _TEXT[37 + j], _TEXT[41 + j])
+                        i = b.tell()
+                        if not isinstance(v, str):
+                            try:
+                                if v.__class__ is int:
+                                    v = str(v)
+                                else:
+                                    from .parse import text
+
+                                    v = text(v)
+                            except Exception:
+                                v = "?"
+                        n = b.write(v, 0, _ROOM - i) + i
+                        b.seek(0)
+                        b.readinto(x[_V], n)
+                        c = n == _ROOM  # cut: drop a character it may have split
+                        k = n
+                        while c and k > i and l[_P + k - 1] >> 6 == 2:
+                            k -= 1
+                        if c and k > i and n - k < (l[_P + k - 1] > 0xDF) + (l[_P + k - 1] > 0xEF) + 1:
+                            n = k - 1
+                        for k in range(_P + i, _P + n):
+                            v = l[k]
+                            if v < 32 or v == 127 or v > 127 and (j < 3 or x[_AS]) or v == 32 and j < 3:
+                                l[k] = 95 if j < 3 else 32 if v < 128 else 63
+                                c = 1
+                        if c:
+                            b.seek(i)
+                            b.write(l, _P + i, n - i)
+                if x[_C]:
+                    b.write(_TEXT, 20, 4)
+                b.write(_TEXT, 24, 1)
                 n = b.tell()
                 b.seek(0)
-                b.readinto(self._v, n)
-                self._z = n if not plain and n == e + (5 if self._c else 1) else 0
-            l = self._l
-            t = ticks_ms()
+                b.readinto(x[_V], n)
+                x[_Z] = n if code is not None and n == e + (5 if x[_C] else 1) else 0
             s = _P - 2
             l[s] = 41  # ") "
             l[s + 1] = 32
-            if self._w != 1 and not 0 <= ticks_diff(t, self._t0) < _SYNC:
-                self._sync(t)
-            if self._y:
-                m = self._m0 + ticks_diff(t, self._t0)
-                d = self._d0 + m // _DAY
-                m %= _DAY
+            if x[_Y]:
+                m = (x[_M0] + ticks_diff(t, x[_T0])) % _DAY
                 k = m // 1000
-                if k | (d & 4095) << 17 != self._sc:
-                    self._sc = k | (d & 4095) << 17
-                    # civil date of day d (Hinnant's algorithm), then "YYYY-MM-DD HH:MM:SS."
-                    d += 719468
-                    c = d // 146097
-                    d -= c * 146097
-                    y = (d - d // 1460 + d // 36524 - d // 146096) // 365
-                    d -= 365 * y + y // 4 - y // 100
-                    j = (5 * d + 2) // 153
-                    d -= (153 * j + 2) // 5 - 1
-                    j = j + 3 if j < 10 else j - 9
-                    y += c * 400 + (j <= 2)
-                    i = s - 23  # YYYY-MM-DD HH:MM:SS.
-                    _2(l, i, y // 100)
-                    _2(l, i + 2, y)
-                    _2(l, i + 5, j)
-                    _2(l, i + 8, d)
-                    _2(l, i + 11, k // 3600)
-                    _2(l, i + 14, k // 60 % 60)
-                    _2(l, i + 17, k % 60)
-                    l[i + 4] = l[i + 7] = 45
-                    l[i + 10] = 32
-                    l[i + 13] = l[i + 16] = 58
-                    l[i + 19] = 46
-                s -= 1
-                l[s] = 48 + m % 10
-                s -= 1
-                l[s] = 48 + m // 10 % 10
-                s -= 1
-                l[s] = 48 + m // 100 % 10
+                if k != x[_SC]:
+                    x[_SC] = k
+                    i = s - 6  # HH:MM:SS.
+                    while i > s - 14:
+                        v = k if i < s - 10 else k % 60
+                        l[i] = 48 + v // 10
+                        l[i + 1] = 48 + v % 10
+                        l[i + 2] = 46 if i == s - 6 else 58
+                        k //= 60
+                        i -= 3
+                    l[s - 13] = 32
+                i = s - 3
+                while s > i:  # mmm
+                    s -= 1
+                    l[s] = 48 + m % 10
+                    m //= 10
                 s -= 20
             else:
                 while True:
@@ -341,44 +275,33 @@ class Logger:
                     t //= 10
                     if not t:
                         break
-            k = 3 if lvl >= 40 else 2 if lvl >= 30 else 1 if lvl >= 20 else 0
+            k = 3 if level >= 40 else 2 if level >= 30 else 1 if level >= 20 else 0
             l[s - 1] = 40  # (
             l[s - 2] = 32
             s -= 3
-            l[s] = b"DIWE"[k]
-            if self._c:
+            l[s] = _TEXT[29 + k]
+            if x[_C]:
                 s -= 5
                 l[s] = 27  # ESC [ 3 x m
                 l[s + 1] = 91
                 l[s + 2] = 51
-                l[s + 3] = b"6231"[k]
+                l[s + 3] = _TEXT[33 + k]
                 l[s + 4] = 109
         except Exception:
-            self._k = None
-            self._z = 0
+            x[_K] = None
+            x[_Z] = 0
             self.dropped += 1
             return
         n += _P - s
-        for j in range(len(self._s)):
-            v = self._m[j]
-            k = v or 1
-            while True:
+        for t in self.sinks:
+            try:
                 try:
-                    t = self._s[j]
-                    if k == 1:
-                        t.write(l, s, n)
-                    elif k == 2:
-                        t.write(bytes(l[s : s + n]))
-                    else:
-                        t.write(str(l[s : s + n], "utf-8"))
-                    if not v:
-                        self._m[j] = k
-                    break
-                except TypeError:
-                    if v or k == 3:
-                        self.dropped += 1
-                        break
-                    k += 1
-                except Exception:
-                    self.dropped += 1
-                    break
+                    t.write(l, s, n)
+                except TypeError:  # a stream of Python's own: bytes, or else str
+                    v = bytes(l[s : s + n])
+                    try:
+                        t.write(v)
+                    except TypeError:
+                        t.write(str(v, "utf-8"))
+            except Exception:
+                self.dropped += 1

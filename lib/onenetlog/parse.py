@@ -1,0 +1,214 @@
+"""onenetlog.parse: what Logger.status() reads from OneJSON replies, platform trace-log
+records and topics, and text repair for notes. Loaded on first use.
+
+Fields are read by scanning the top level of the JSON text, without building it: the value
+of the last occurrence of a key (as json.loads keeps it), for any valid JSON. Strings come
+back as bytes (str when they hold escapes), whole numbers as int, true/false/null as
+True/False/None; other numbers, objects and arrays as None. Malformed or cut-off JSON gives
+whatever was complete before the fault.
+
+Business type by topic, "$sys/{pid}/{device}/...": the direction of the exchange, so a reply
+has the type of the request it answers (the platform's own table files each message by its
+own direction instead, e.g. set_reply under uplink; see docs/line-format.md):
+  1.2 uplink:   thing/property/post, thing/event/post, thing/pack/post, thing/history/post,
+                thing/property/desired/get, thing/property/desired/delete; each + /reply
+  1.3 downlink: thing/property/set, thing/property/get, thing/service/{id}/invoke; each + _reply
+  1.1 device behaviour: login (CoAP)
+Any other topic has no type.
+"""
+
+
+def _ws(b, i):
+    n = len(b)
+    while i < n and (b[i] == 32 or b[i] == 10 or b[i] == 13 or b[i] == 9):
+        i += 1
+    return i
+
+
+def _end(b, i):
+    # Index just past the JSON value at b[i]; -1 if it is cut off.
+    n = len(b)
+    if i >= n:
+        return -1
+    c = b[i]
+    if c == 34:  # "
+        i += 1
+        while i < n:
+            if b[i] == 92:  # backslash
+                i += 1
+            elif b[i] == 34:
+                return i + 1
+            i += 1
+        return -1
+    if c == 123 or c == 91:  # { [
+        d = 0
+        while i < n:
+            c = b[i]
+            if c == 34:
+                i = _end(b, i)
+                if i < 0:
+                    return -1
+                continue
+            if c == 123 or c == 91:
+                d += 1
+            elif c == 125 or c == 93:
+                d -= 1
+                if not d:
+                    return i + 1
+            i += 1
+        return -1
+    j = i
+    while i < n and b[i] not in b" \t\r\n,}]":
+        i += 1
+    return i if j < i < n else -1
+
+
+def _value(b, i, j):
+    # The JSON scalar b[i:j] as above.
+    v = b[i:j]
+    if v[0] == 34:
+        if 92 in v:
+            from json import loads
+
+            return loads(v)
+        return v[1:-1]
+    if v == b"true" or v == b"false":
+        return v == b"true"
+    if 48 <= v[-1] <= 57 and b"." not in v and b"e" not in v and b"E" not in v:
+        try:
+            return int(v)
+        except Exception:
+            pass
+    return None
+
+
+def _doc(doc):
+    # A JSON object's text as bytes and the index just past its "{", or (None, -1).
+    if isinstance(doc, str):
+        doc = doc.encode()
+    if isinstance(doc, bytes) or isinstance(doc, bytearray):
+        i = _ws(doc, 3 if doc[:3] == b"\xef\xbb\xbf" else 0)
+        if i < len(doc) and doc[i] == 123:
+            return doc, i + 1
+    return None, -1
+
+
+def field(doc, key):
+    """Top-level key of doc (a dict, or a JSON object as str or bytes) -> its value, or None."""
+    if isinstance(doc, dict):
+        return doc.get(key)
+    doc, i = _doc(doc)
+    if i < 0:
+        return None
+    key = key.encode()
+    at = -1
+    while True:
+        i = _ws(doc, i)
+        j = _end(doc, i)
+        if j < 0 or doc[i] != 34:
+            break
+        k = doc[i + 1 : j - 1]
+        if 92 in k:
+            try:
+                k = _value(doc, i, j).encode()
+            except Exception:
+                k = None
+        i = _ws(doc, j)
+        if i >= len(doc) or doc[i] != 58:  # :
+            break
+        i = _ws(doc, i + 1)
+        j = _end(doc, i)
+        if j < 0:
+            break
+        if k == key:
+            at = i
+            end = j
+        i = _ws(doc, j)
+        if i >= len(doc) or doc[i] != 44:  # ,
+            break
+        i += 1
+    if at < 0 or doc[at] == 123 or doc[at] == 91:
+        return None
+    return _value(doc, at, end)
+
+
+def btype(topic):
+    """Business type ("1.2") of an MQTT or CoAP topic (str or bytes), or None."""
+    if isinstance(topic, str):
+        topic = topic.encode()
+    if not (isinstance(topic, bytes) or isinstance(topic, bytearray)):
+        return None
+    i = topic.find(b"/thing/")
+    if i < 0:
+        return "1.1" if topic.endswith(b"/login") else None
+    t = bytes(topic[i + 7 :])
+    up = t.endswith(b"/reply")
+    if up:
+        t = t[:-6]
+    if t in (b"property/post", b"event/post", b"pack/post", b"history/post", b"property/desired/get",
+             b"property/desired/delete"):
+        return "1.2"
+    if up:
+        return None
+    if t.endswith(b"_reply"):
+        t = t[:-6]
+    if t == b"property/set" or t == b"property/get" or (
+            t.startswith(b"service/") and t.endswith(b"/invoke") and t.count(b"/") == 2):
+        return "1.3"
+    return None
+
+
+def parse(code, note, id, trace, type):
+    """Logger.status()'s arguments, with a reply or record in place of the code or a topic in
+    place of the type -> (code, note, id, trace, type) of the line. A reply gives its code
+    and id (an id only when it is a string or an int); a record its status, trace_id, type,
+    and content's offline_reason, which goes before the note."""
+    if isinstance(type, str) and "/" in type or isinstance(type, bytes) and b"/" in type:
+        type = btype(type)
+    if not isinstance(code, dict) and _doc(code)[1] < 0:
+        return code, note, id, trace, type
+    c = field(code, "code")
+    if c is None:
+        c = field(code, "status")
+    if id is None:
+        id = field(code, "id")
+        if not (isinstance(id, str) or isinstance(id, bytes) or id.__class__ is int):
+            id = None
+    if trace is None:
+        trace = field(code, "trace_id")
+    if type is None:
+        type = field(code, "type")
+    r = field(field(code, "content"), "offline_reason")
+    if r is not None:
+        r = "offline_reason=" + text(r)
+        note = r + " " + text(note) if note or note.__class__ is int else r
+    return c, note, id, trace, type
+
+
+def text(v):
+    """Anything -> str; bytes are read as UTF-8, each byte of an invalid sequence becoming ?."""
+    if isinstance(v, str):
+        return v
+    if not (isinstance(v, bytes) or isinstance(v, bytearray)):
+        return str(v)
+    out = bytearray()
+    i = 0
+    n = len(v)
+    while i < n:
+        c = v[i]
+        k = 0 if c < 0xC2 else 1 if c < 0xE0 else 2 if c < 0xF0 else 3 if c < 0xF5 else -1
+        j = 1
+        while 0 < j <= k:
+            # continuation bytes; the second one's range excludes overlongs and surrogates
+            d = v[i + j] if i + j < n else 0
+            if d >> 6 != 2 or j == 1 and (c == 0xE0 and d < 0xA0 or c == 0xED and d > 0x9F or
+                                          c == 0xF0 and d < 0x90 or c == 0xF4 and d > 0x8F):
+                k = -1
+            j += 1
+        if k < 0 or c > 127 and not k:
+            out.append(63)
+            i += 1
+        else:
+            out += v[i : i + k + 1]
+            i += k + 1
+    return str(out, "utf-8")

@@ -1,0 +1,180 @@
+"""Logger on the MicroPython unix port (-X heapsize=64k) from the .mpy a board gets: the same
+lines as CPython, nothing allocated by status() under heap_lock, a flat heap over 100,000 lines,
+and the import budget."""
+
+import re
+
+import pytest
+
+import onenetlog
+from onenetlog_tools import build
+from logline import lines, parse
+from upy import run_cpy, run_upy
+
+TIERS = build.TIERS
+CODES = onenetlog.codes()
+
+# Runs unchanged on MicroPython and CPython: every kind of call, every option, to sys.stdout.
+CALLS = """
+import sys
+from onenetlog.logger import Logger
+ODD = [None, 0, -1, 10**30, "", "x" * 700, b"", b"\\xff\\xfe", b"\\xe4\\xbd", bytearray(b"12"), [1104], {"a": 1},
+       True, "1104\\n", "a\\r\\nb\\x1b[0m", "4.04", b"4.04", 0x84, b"\\x84", "2.05", 9999, "abc", "中文"]
+REC = {"type": "1.1", "status": "200", "trace_id": "ab2fc05759a211ecbfd023bbbfff50a4",
+       "content": '{"protocol":"MQTT","offline_reason":"CloseByPeer"}'}
+REPLY = b'{"id":"123","code":305,"msg":"x \\\\"code\\\\": 1"}'
+for lang in ("zh", "en"):
+    for v in (0, 1, 2):
+        for ascii in (False, True):
+            log = Logger(None, None if v == 1 else "dev", 0, lang, v, v == 2, ascii, False)
+            for c in CODES:
+                log.status(c)
+            for o in ODD:
+                log.status(o)
+                log.status(1104, o, o, o, o)
+                log.info(o)
+                log.error(o, code=o)
+            log.status(REPLY, "n", type="$sys/p/d/thing/property/post/reply")
+            log.status(REPLY.decode(), type=b"$sys/p/d/thing/property/set_reply")
+            log.status({"id": 7, "code": "4.04"}, type="$sys/p/d/thing/service/s/invoke_reply")
+            log.status(REC, "seen")
+            log.warning("plain %d" % 5)
+            print("dropped", log.dropped)
+"""
+
+
+def script():
+    return f"CODES = {CODES!r}\n" + CALLS
+
+
+def normalized(out):
+    """Lines with their time replaced by T (ticks differ between runs)."""
+    return re.sub(r"^(\x1b\[3\dm)?([DIWE]) \(\d+\)", r"\1\2 (T)", out, flags=re.M)
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_unix_port_writes_the_lines_cpython_writes(tier):
+    upy = run_upy(script(), tier, timeout=120)
+    cpy = run_cpy(script(), tier, timeout=120)
+    assert upy.count("\n") > 12 * (len(CODES) + 4 * 23)
+    a, b = normalized(upy).splitlines(), normalized(cpy).splitlines()
+    for x, y in zip(a, b):
+        assert x == y
+    assert len(a) == len(b)
+    body = "".join(s + "\n" for s in upy.splitlines() if not s.startswith("dropped "))
+    assert len(lines(body)) == len(a) - 12
+    assert set(s for s in upy.splitlines() if s.startswith("dropped ")) == {"dropped 0"}
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_every_text_fits_the_line(tier):
+    out = run_upy(f"CODES = {CODES!r}\n" + """
+from onenetlog.logger import Logger
+import onenetlog
+for lang in ("zh", "en"):
+    log = Logger(None, "t", 0, lang, 2, True, False, False)
+    for c in CODES:
+        log.status(c, "n" * 600, "i" * 50, "t" * 50, "1.2")
+        print(onenetlog.describe(c, lang, 28))
+""", tier)
+    got = out.splitlines()
+    assert len(got) == 4 * len(CODES)
+    for line, text in zip(got[::2], got[1::2]):
+        d = parse(line + "\n")
+        assert d["body"].startswith((text + " " if text else "") + "id=" + "i" * 50 + " trace=" + "t" * 50
+                                    + " type=1.2 -- nnn")
+
+
+# status() of every code under heap_lock, with the ticks clock and the wall clock; the loggers,
+# and a wall clock that must re-read the RTC (and fails to) included.
+LOCKED = """
+import sys, micropython
+from onenetlog.logger import Logger
+logs = [Logger(None, None, 0, "zh", 1), Logger(None, "app", 0, "en", 2, True, False, False),
+        Logger(sys.stdout, "w", 0, "zh", 0, False, True, True)]  # clock: auto, ticks, wall
+logs[2]._A[6] -= 20000  # 20 s since the last RTC read: the next line tries to read it again
+forms = []
+for c in CODES:
+    forms += [c, str(c).encode(), str(c)]
+forms += [0x84, b"\\x84", b"4.04", 10**9, -1, None, b"garbage", 99999]
+micropython.heap_lock()
+for log in logs:
+    for c in forms:
+        log.status(c)
+    log.status(1104)
+    log.status(1104)
+micropython.heap_unlock()
+for log in logs:
+    print("dropped", log.dropped)
+"""
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_status_allocates_nothing_under_heap_lock(tier):
+    out = run_upy(f"CODES = {CODES!r}\n" + LOCKED, tier)
+    body, tail = out.rsplit("\n", 4)[0] + "\n", out.rsplit("\n", 4)[1:]
+    assert tail == ["dropped 0"] * 3 + [""]
+    got = lines(body)
+    n = 3 * len(CODES) + 8 + 2
+    assert len(got) == 3 * n
+    for d in got[:n] + got[2 * n:]:  # the RTC of the unix port is set
+        assert len(d["time"]) == 23
+    for d in got[n:2 * n]:
+        assert d["time"].isdigit()
+    assert got[0]["tag"] == "general" and got[n]["tag"] == "app" and got[2 * n]["tag"] == "w"
+    assert [d["code"] for d in got[:3]] == [str(CODES[0])] * 3
+    assert [d["code"] for d in got[3 * len(CODES):3 * len(CODES) + 8]] == \
+        ["404", "404", "404", "?", "?", "?", "?", "99999"]
+
+
+FLAT = """
+import gc
+from onenetlog.logger import Logger
+f = open("/dev/null", "wb")
+log = Logger(f, None, 0, "zh", 2, True)
+named = Logger([f], "app", 0, "en", 1, False, True, False)
+codes = CODES + [0x84, "4.04", b"1104", None, 99999]
+def burst(n):
+    for i in range(n):
+        c = codes[i % len(codes)]
+        log.status(c)
+        log.status(c, "note %d" % i, i, "abcdef", "1.2")
+        named.status(1104)
+        named.info("plain line")
+        log.status(b'{"id":"1","code":1104}', type="$sys/p/d/thing/property/post/reply")
+a = 0  # a new global would grow the module's dict between the two readings
+burst(2000)  # warm-up: first-time allocations (the lazily loaded parse module among them)
+gc.collect()
+a = gc.mem_alloc()
+burst(20000)  # 100,000 lines
+gc.collect()
+print(gc.mem_alloc() - a, log.dropped + named.dropped)
+"""
+
+
+def test_100000_lines_leave_the_heap_flat():
+    grew, dropped = run_upy(f"CODES = {CODES!r}\n" + FLAT, "full", timeout=300).split()
+    assert (int(grew), int(dropped)) == (0, 0)
+
+
+IMPORT = """
+import gc
+import onenetlog
+gc.collect()
+a = gc.mem_alloc()
+import onenetlog.logger
+gc.collect()
+print(gc.mem_alloc() - a)
+"""
+
+
+@pytest.mark.parametrize("tier", ["full", "min"])
+def test_importing_the_logger_costs_at_most_4k_beyond_the_decoder(tier):
+    cost = int(run_upy(IMPORT, tier))
+    assert 0 < cost <= 4096, f"import onenetlog.logger costs {cost} B beyond the decoder"
+
+
+def test_flash_log_and_logging_load_only_when_used():
+    out = run_upy("import sys\nfrom onenetlog.logger import Logger\nlog = Logger()\nlog.status(1104, b'\\xff', 1)\n"
+                  "log.status(b'{\"code\":200}')\nprint(sorted(k for k in sys.modules if 'onenetlog' in k))")
+    assert out.splitlines()[-1] == "['onenetlog', 'onenetlog.logger', 'onenetlog.parse', 'onenetlog.table']"

@@ -1,0 +1,126 @@
+"""logging_tags: one line of set-up gives logging's records onenetlog's line format, with the
+meaning of the code a record carries. On the unix port against micropython-lib's logging as
+`make venv` installs it (micropython-logging 0.5.2, tools/upylib.py), and on CPython's logging."""
+
+import io
+import logging
+
+import pytest
+
+from logline import lines, parse
+from onenetlog.logging_tags import Formatter, code_of, install
+from onenetlog_tools import upylib
+from upy import run_upy
+
+UPYLIB = upylib.DEST
+
+
+def test_micropython_lib_logging_is_installed_as_pinned():
+    assert upylib.installed(), "micropython-lib logging is missing or changed: run `make venv`"
+    out = run_upy(f"import sys\nsys.path.append({UPYLIB!r})\nimport logging\nprint(logging.__file__)\n"
+                  "print(all(hasattr(logging, n) for n in ('Handler', 'Formatter', 'StreamHandler', 'basicConfig',"
+                  " 'getLogger')), hasattr(logging, 'Filter'))")
+    path, api = out.splitlines()
+    assert path.startswith(UPYLIB) and api == "True False"  # 0.5.2 has no Filter: a Formatter it is
+
+
+ON_DEVICE = """
+import sys
+sys.path.append(UPYLIB)
+import logging
+class Out:
+    def __init__(self):
+        self.text = []
+    def write(self, s):
+        self.text.append(s)
+out = Out()
+logging.basicConfig(level=logging.DEBUG, stream=out)
+from onenetlog.logging_tags import install; install(lang="en", clock=False)
+logging.info("connected")
+logging.root.error("connect failed code=%d", 1104)
+logging.root.warning("coap answered code: 4.04.")
+logging.debug("decode 12 bytes, code 9999")
+logging.root.critical("no code here")
+app = logging.getLogger("my app")
+app.addHandler(logging.StreamHandler(out))
+install("my app", "%(levelname)s %(message)s", lang="zh", verbosity=0, clock=False)
+app.warning("reply code=305")
+app.info("ok")
+sys.stdout.write("".join(out.text))
+"""
+
+
+def test_micropython_lib_logging_on_the_unix_port():
+    got = lines(run_upy(f"UPYLIB = {UPYLIB!r}\n" + ON_DEVICE))
+    assert [(d["level"], d["tag"], d["code"], d["body"]) for d in got] == [
+        ("I", "root", None, "connected"),
+        ("E", "mqtt", "1104", "token expired | Token has expired -- connect failed code=1104"),
+        ("W", "coap", "404", "coap_not-found | Device resource not found -- coap answered code: 4.04."),
+        ("D", "root", "9999", "unknown code -- decode 12 bytes, code 9999"),
+        ("E", "root", None, "no code here"),
+        ("W", "thing", "305", "no thing-model -- WARNING reply code=305"),
+        ("I", "my_app", None, "INFO ok"),
+    ]
+    assert all(d["time"].isdigit() for d in got)
+
+
+@pytest.fixture
+def cpython_logger():
+    lg = logging.getLogger("onenetlog-test")
+    lg.propagate = False
+    lg.setLevel(logging.DEBUG)
+    stream = io.StringIO()
+    lg.handlers[:] = [logging.StreamHandler(stream)]
+    yield lg, stream
+    lg.handlers[:] = []
+
+
+def test_cpython_logging_with_extra_code(cpython_logger):
+    lg, stream = cpython_logger
+    f = install("onenetlog-test", lang="en", verbosity=2)
+    assert isinstance(f, Formatter) and lg.handlers[0].formatter is f
+    lg.error("connect failed", extra={"code": 1104})
+    lg.info("plain %s", "line")
+    lg.warning("code=4.04 in text")
+    got = lines(stream.getvalue())
+    assert [(d["level"], d["tag"], d["code"]) for d in got] == [
+        ("E", "mqtt", "1104"), ("I", "onenetlog-test", None), ("W", "coap", "404")]
+    assert got[0]["body"] == ("token expired | Token has expired | Check the token's expiry time (et)"
+                              " -- connect failed")
+    assert got[1]["body"] == "plain line" and len(got[1]["time"]) == 23
+
+
+def test_install_adds_a_handler_when_there_is_none():
+    lg = logging.getLogger("onenetlog-bare")
+    lg.handlers[:] = []
+    try:
+        install("onenetlog-bare")
+        assert len(lg.handlers) == 1 and isinstance(lg.handlers[0].formatter, Formatter)
+    finally:
+        lg.handlers[:] = []
+
+
+class Rec:
+    levelno = 30
+    name = "x"
+    msg = "m"
+    args = ()
+
+
+@pytest.mark.parametrize("msg,code", [
+    ("code=1104", "1104"), ("code: 4.04.", "4.04"), ("error code 1104, retry", "1104"), ("Code 5", None),
+    ("decode=12", None), ("codes 12", None), ("code=", None), ("code=x code=7", "7"), ("", None),
+    ("rc=5", None), ("the code 2.05", "2.05"), ("code:1104code", "1104")])
+def test_which_messages_carry_a_code(msg, code):
+    assert code_of(Rec(), msg) == code
+
+
+def test_a_record_attribute_wins_and_formatting_never_raises():
+    r = Rec()
+    r.code = 200
+    assert code_of(r, "code=1104") == 200
+    f = Formatter(lang="en", clock=False)
+    line = f.format(logging.makeLogRecord({"msg": "m %s", "args": (object(),), "levelno": 20, "name": "n"}))
+    assert parse(line + "\n")["tag"] == "n"
+    odd = logging.makeLogRecord({"msg": "code=1104", "levelno": "x", "name": None, "code": object()})
+    assert f.format(odd) == "code=1104"  # no line could be made: the message as it is

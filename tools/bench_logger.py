@@ -1,0 +1,134 @@
+"""Logger benchmark on the MicroPython unix port, against baselines measured in the same run:
+print() of the same pre-built line, and micropython-lib logging (micropython-logging 0.5.2, the
+one `make venv` installs) emitting a line of the same length; import heap of both.
+bench_logger() returns rows (what, figure, baseline, baseline figure) and prints nothing."""
+
+import os
+import shutil
+import subprocess
+import tempfile
+
+from . import build, upylib
+from .ptybridge import find_micropython
+
+HEAP = "64k"
+N = 20000  # lines per timing; each timing is the best of 3
+
+# Runs in the build folder with stdout to /dev/null (every line really goes through print /
+# write to it); figures go to stderr as "key value".
+SCRIPT = """
+import gc, sys, time
+a = b = 0
+def out(k, v):
+    sys.stderr.write("%s %s\\n" % (k, v))
+gc.collect()
+a = gc.mem_alloc()
+import onenetlog
+gc.collect()
+b = gc.mem_alloc()
+from onenetlog.logger import Logger
+gc.collect()
+out("import_logger", gc.mem_alloc() - b)
+gc.collect()
+a = gc.mem_alloc()
+import logging
+gc.collect()
+out("import_logging", gc.mem_alloc() - a)
+log = Logger(sys.stdout, None, 10, "en", 1, False, False, False)
+codes = [1104, 1105, 1106, 1107, 1101, 1103]
+def best(fn):
+    r = []
+    for _ in range(3):
+        t = time.ticks_us()
+        fn()
+        r.append(time.ticks_diff(time.ticks_us(), t) / N)
+    return "%.2f" % min(r)
+def status_same():
+    for _ in range(N):
+        log.status(1104)
+def status_changing():
+    for i in range(N):
+        log.status(codes[i % 6])
+def status_note():
+    for i in range(N):
+        log.status(1104, "connect failed", i)
+def info():
+    for _ in range(N):
+        log.info("connected to the broker")
+import io
+cap = io.BytesIO()
+Logger(cap, None, 10, "en", 1, False, False, False).status(1104)
+line = str(cap.getvalue(), "utf-8")[:-1]
+def printed():
+    for _ in range(N):
+        print(line)
+h = logging.StreamHandler(sys.stdout)
+lo = logging.getLogger("bench")
+lo.addHandler(h)
+lo.setLevel(logging.DEBUG)
+text = "x" * max(0, len(line) - len("mqtt 1104 "))
+def logged():
+    for _ in range(N):
+        lo.warning("mqtt %d %s", 1104, text)
+out("len", len(line))
+out("status_same", best(status_same))
+out("status_changing", best(status_changing))
+out("status_note", best(status_note))
+out("info", best(info))
+out("print", best(printed))
+out("logging", best(logged))
+a = 0
+for i in range(2000):
+    log.status(codes[i % 6], "n", i)
+gc.collect()
+a = gc.mem_alloc()
+for i in range(100000):
+    log.status(codes[i % 6], "n", i)
+gc.collect()
+out("flat", gc.mem_alloc() - a)
+"""
+
+
+def _prepare(work):
+    """The full tier's build plus micropython-lib logging compiled to .mpy beside it."""
+    build.build("full", work)
+    path = os.path.join(work, "full")
+    if os.path.exists(os.path.join(path, "main.py")):
+        os.remove(os.path.join(path, "main.py"))
+    upylib.install()
+    pkg = os.path.join(path, "logging")
+    os.makedirs(pkg)
+    for name in upylib.FILES:
+        src = os.path.join(upylib.DEST, name)
+        build.compile_mpy(src, os.path.join(path, name[:-3] + ".mpy"), name)
+    return path
+
+
+def measure(path):
+    """{key: figure} from one run of SCRIPT in path."""
+    done = subprocess.run([find_micropython(), "-X", f"heapsize={HEAP}", "-c", f"N = {N}\n" + SCRIPT],
+                          cwd=path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=600)
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr.strip()[-500:])
+    return dict(line.split(" ", 1) for line in done.stderr.splitlines())
+
+
+def bench_logger():
+    """Rows: what, figure, baseline, baseline figure."""
+    work = tempfile.mkdtemp(prefix="bench-logger-")
+    try:
+        m = measure(_prepare(work))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    pr = float(m["print"])
+    lg = f"logging.warning() of a {m['len']}-char line ({upylib.PROJECT} {upylib.VERSION})"
+    return [
+        ["µs status() line, same code again (decode cached)", m["status_same"],
+         f"print() of the same {m['len']}-char line", m["print"]],
+        ["µs status() line, code changing every line (decoded from table.bin)", m["status_changing"], lg, m["logging"]],
+        ["µs status() line with a note and an id", m["status_note"], "5 × print()", f"{5 * pr:.2f}"],
+        ["µs info() plain line", m["info"], lg, m["logging"]],
+        ["import heap B, onenetlog.logger beyond the decoder", m["import_logger"],
+         f"import heap B, logging ({upylib.PROJECT} {upylib.VERSION}, .mpy)", m["import_logging"]],
+        ["heap growth B over 100,000 status() lines, after gc", m["flat"], "", ""],
+    ]

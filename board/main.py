@@ -11,9 +11,10 @@ log = onenetlog.Logger(name="demo", verbosity=2)  # message + reason + step, in 
 log.info("connecting to OneNET over MQTT")
 log.status(1104, note="CONNECT refused")  # the platform logged: token expired
 log.status(b"\x84", note="CoAP reply byte 0x84")  # CoAP 4.04, as the byte a device receives
-log.reply("$sys/7ubgKi1vhm/dev1/thing/property/post/reply",
-          b'{"id":"123","code":305,"msg":"no thing-model"}')
-log.record({"type": "1.1", "status": "1401", "trace_id": "ab2fc05759a211ecbfd023bbbfff50a4",
+# A OneJSON reply with the topic it came on (the topic gives the business type), and a record
+# from the platform's trace-log API: each one tagged line.
+log.status(b'{"id":"123","code":305,"msg":"no thing-model"}', type="$sys/7ubgKi1vhm/dev1/thing/property/post/reply")
+log.status({"type": "1.1", "status": "1401", "trace_id": "ab2fc05759a211ecbfd023bbbfff50a4",
             "content": '{"protocol":"MQTT","offline_reason":"CloseByPeer"}'})
 log.status(200, note="reconnected")
 

@@ -38,6 +38,8 @@ for lang in ("zh", "en"):
             log.status(REPLY.decode(), type=b"$sys/p/d/thing/property/set_reply")
             log.status({"id": 7, "code": "4.04"}, type="$sys/p/d/thing/service/s/invoke_reply")
             log.status(REC, "seen")
+            for k in range(0, len(REPLY), 3):  # cut off anywhere
+                log.status(REPLY[:k], type="$sys/p/d/thing/event/post/reply")
             log.warning("plain %d" % 5)
             print("dropped", log.dropped)
 """
@@ -178,3 +180,26 @@ def test_flash_log_and_logging_load_only_when_used():
     out = run_upy("import sys\nfrom onenetlog.logger import Logger\nlog = Logger()\nlog.status(1104, b'\\xff', 1)\n"
                   "log.status(b'{\"code\":200}')\nprint(sorted(k for k in sys.modules if 'onenetlog' in k))")
     assert out.splitlines()[-1] == "['onenetlog', 'onenetlog.logger', 'onenetlog.parse', 'onenetlog.table']"
+
+
+def test_json_fields_read_the_same_on_the_unix_port():
+    import random
+
+    from test_logger_parse import TRICKY, random_doc
+
+    rng = random.Random(5)
+    docs = [t.encode() for t in TRICKY] + [random_doc(rng).encode() for _ in range(300)]
+    docs += [d[: len(d) // 2] for d in docs[:60]]
+    script = f"DOCS = {docs!r}\n" + """
+from onenetlog.parse import field
+def show(v):  # repr differs for some characters: compare UTF-8 bytes as hex
+    if isinstance(v, str):
+        v = "S" + "".join("%02x" % c for c in v.encode())
+    elif isinstance(v, bytes):
+        v = "B" + "".join("%02x" % c for c in v)
+    return repr(v)
+for d in DOCS:
+    print(" ".join(show(field(d, k)) for k in ("code", "id", "msg", "k")))
+"""
+    upy = run_upy(script, "full", heap="1m", timeout=120)  # room for the script's own text
+    assert upy == run_cpy(script, "full", timeout=120) and upy.count("\n") == len(docs)

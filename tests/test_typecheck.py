@@ -43,7 +43,8 @@ def board_sources():
     found = []
     for folder in ("lib/onenetlog", "board"):
         path = os.path.join(ROOT, folder)
-        found += [n for n in os.listdir(path) if n.endswith(".py") and n != "manifest.py"]
+        found += [n for n in os.listdir(path)
+                  if n.endswith(".py") and n != "manifest.py" and not n.startswith("_host")]  # CPython only
     return found
 
 

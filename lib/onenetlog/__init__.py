@@ -81,6 +81,9 @@ def _find(code):
     if n < 0 or n > 999999999:
         return -1
     _N = n
+    if _D is None and n == _REC[0] | (_REC[1] << 8) and n:  # the record read last time
+        _A = _REC
+        return 0
     # Binary search of the codes in INDEX (none when DATA is unreadable).
     at = _H_SIZE + 5 * _I[_H_NR] + _I[_H_SW] * _I[_H_NS]
     lo = 0
@@ -144,23 +147,12 @@ def _put(stream, data, pos):
         n -= k
 
 
-def put_int(s, v):
-    """Write the digits of int v >= 0 to s without allocating."""
-    i = 16
-    while True:
-        i -= 1
-        _BUF[i] = 48 + v % 10
-        v //= 10
-        if v == 0:
-            break
-    s.write(_BUF, i, 16 - i)
-
-
 def write(stream, code, lang="zh", flags=95):
     """Write code's line to stream: the parts chosen by flags (default: all, then a newline),
     allocating nothing on MicroPython, where the stream needs write(buf, off, n) (sys.stdout,
     UART, files). flags: 1 service, 2 code, 4 message, 8 reason, 16 step, 32 ASCII only,
-    64 newline, 128 service tag instead of name. Returns False if the stream failed; never raises."""
+    64 newline, 128 service tag instead of name. Returns the code's level (see level()), or 0
+    if the stream failed; never raises."""
     try:
         s = stream
         p = _find(code)
@@ -188,13 +180,22 @@ def write(stream, code, lang="zh", flags=95):
                 s.write(_TEXT, 0, 1)
             if c < 0:
                 s.write(_TEXT, 3, 1)
-            else:
-                put_int(s, c)
+            else:  # digits, backwards into _BUF
+                k = 16
+                while True:
+                    k -= 1
+                    _BUF[k] = 48 + c % 10
+                    c //= 10
+                    if c == 0:
+                        break
+                s.write(_BUF, k, 16 - k)
+                c = _N
             sep = 1
         if p < 0:
-            s.write(_TEXT, 5 - sep, 12 + sep)  # [ ]unknown code
-            if _D is None and _f is None:
-                s.write(_TEXT, 17, 15)
+            if flags & 31:  # any part asked for
+                s.write(_TEXT, 5 - sep, 12 + sep)  # [ ]unknown code
+                if _D is None and _f is None:
+                    s.write(_TEXT, 17, 15)
         else:
             for k in range(3, 6):  # message 4, reason 8, step 16: INDEX[3..5], en twins at +2
                 q = _ref(a, p, k, 0 if k == 3 else 2, mode) if flags & (1 << (k - 1)) else -1
@@ -205,17 +206,14 @@ def write(stream, code, lang="zh", flags=95):
                     sep = 2
         if flags & _NEWLINE:
             s.write(_TEXT, 32, 1)
-        return True
+        return a[p + 3] if p >= 0 else 20 if 200 <= c <= 231 else 30  # CoAP 2.xx: success
     except Exception:
-        return False
+        return 0
 
 
 def level(code):
     """20 (INFO) for success, 30 (WARNING) for transient or unknown, 40 (ERROR) for a failure to fix."""
-    p = _find(code)
-    if p >= 0:
-        return _A[p + 3]
-    return 20 if 200 <= _N <= 231 else 30  # CoAP 2.xx: success
+    return write(None, code, "", 0)
 
 
 def is_ok(code):

@@ -18,19 +18,18 @@ def wrap(core):
     """core: the decoder's write for MicroPython streams -> write for any CPython stream."""
 
     def write(stream, code, lang="zh", flags=95):
-        if isinstance(stream, Out):
+        if stream is None or isinstance(stream, Out):
             return core(stream, code, lang, flags)
         out = Out()
-        if not core(out, code, lang, flags):
-            return False
+        level = core(out, code, lang, flags)
         try:
             try:
                 stream.write(out.data.decode())
             except TypeError:  # a binary stream
                 stream.write(bytes(out.data))
         except Exception:
-            return False
-        return True
+            return 0
+        return level
 
     write.__doc__ = core.__doc__
     return write

@@ -1,27 +1,31 @@
 """onenetlog.logger: Logger, OneNET status codes as tagged lines on any stream.
 
+    log = onenetlog.Logger()             # sys.stdout; Logger(uart), Logger([sys.stdout, f])
+    log.status(1104, "connect failed")   # E (12345) mqtt#1104: token expired | token已过期 -- connect failed
+    log.status(reply, type=topic)        # a OneJSON reply (bytes, str, dict) and its topic
+    log.info("connected")                # I (12346) log: connected
+
 Line format (docs/line-format.md; the host CLI parses it):
 
     <L> (<time>) <tag>[#<code>]:[ <body>]
 
-L: D, I, W or E. time: time.ticks_ms() digits, or YYYY-MM-DD HH:MM:SS.mmm when the RTC is set
-(time.localtime() year >= 2024; clock=True forces it, clock=False forces ticks). tag: [A-Za-z0-9_.-]+, the
-logger's name (name=None: "log"), and for status lines of a logger without a name the code's
-service tag (mqtt, coap, thing, rule, http, api, general; the name when there is none). Status lines carry #<code>: the canonical
-decimal code (CoAP 4.04 -> 404), or ? when the input is not a code; plain lines have no #.
-A status line's body: the decoder's text (message[ | reason[ | step]] by verbosity 0/1/2;
-"unknown code" if unknown; nothing in the codes tier), then " id=<msgid>", " trace=<traceid>",
-" type=<business type>" when known, then " -- <note>". A plain line's body is its message.
-id/trace/type values are printable ASCII without spaces (other bytes become _); notes and
-messages are one line of valid UTF-8 (control characters become spaces, bad bytes ?; ASCII
-only with ascii=True). color=True wraps the whole line in an ANSI colour. Overlong notes are
-cut to fit the line buffer.
+L: D, I, W or E. time: time.ticks_ms() digits, or YYYY-MM-DD HH:MM:SS.mmm once the RTC is set
+(time.localtime() year >= 2024; clock=True forces it, clock=False the ticks). tag:
+[A-Za-z0-9_.-]+, the logger's name ("log" without one); status lines of a logger without a name
+carry the code's service tag (mqtt, coap, thing, rule, http, api, general; else the name).
+Status lines carry #<code>: the canonical decimal code (CoAP 4.04 -> 404), or ? when the input
+is not a code; plain lines have no #. A status line's body: the decoder's text (message[ |
+reason[ | step]] by verbosity 0/1/2; "unknown code" if unknown; nothing in the codes tier),
+then " id=<msgid>", " trace=<traceid>", " type=<business type>" when known, then " -- <note>".
+A plain line's body is its message. id/trace/type are printable ASCII without spaces (other
+bytes become _); notes and messages are one line of valid UTF-8 (control characters become
+spaces, bad bytes ?; ASCII only with ascii=True). color=True wraps the line in an ANSI colour.
+A note too long for the line buffer is cut at a character.
 
-    E (12345) mqtt#1104: token expired | Token has expired id=123 -- connect failed
-    I (12346) app: connected
-
-Each line is assembled in buffers made by the constructor and goes to each sink in one
-write(buf, off, n) (else write(bytes), else write(str)); status(code) allocates nothing.
+Each line is assembled in buffers the constructor makes and goes to each sink in one call:
+write(buf, off, n), else write(bytes), else write(str). status(code) of an int, bytes or
+decimal str code allocates nothing (works under micropython.heap_lock()). A call never raises:
+lines that cannot be made, and copies a sink refuses, are counted in Logger.dropped.
 """
 
 import sys
@@ -83,7 +87,7 @@ class Logger:
                 n[i] = 95
         self.name = bytes(n) or b"log"
         n = bytearray(_CAP)
-        self._A = [None, 0, 30, 0, 0 if clock is None else 2 if clock else 1, 0, ticks_ms() - _SYNC, 0, -1,
+        self._A = [None, 0, 30, 0, 0 if clock is None else 2 if clock else 1, 0, ticks_ms() - _SYNC, 0, -1,  # pyright: ignore[reportOperatorIssue]
                    (1 << min(max(verbosity, 0), 2) + 3) - 4 | (32 if ascii else 0), "en" if ascii else lang,
                    ascii, color, name is None, n, memoryview(n)[_P:], BytesIO(_CAP - _P)]
         self.log(-2, None)  # read the RTC
@@ -106,7 +110,8 @@ class Logger:
         or unknown, 40 failure): a code (int, str, bytes; CoAP 0x84 or "4.04"), or a OneJSON reply
         or a record of the platform's trace-log API (dict, or its JSON as str or bytes). type: a
         business type, or the topic a reply came on."""
-        if type is not None or code.__class__ is not int and onenetlog._find(code) < 0 and onenetlog._N < 0:
+        if type is not None and (type.__class__ is not str or "/" in type) or (
+                code.__class__ is not int and onenetlog._find(code) < 0 and onenetlog._N < 0):
             try:
                 from .parse import parse
 
@@ -141,9 +146,9 @@ class Logger:
                     i -= 1
             except Exception:
                 pass
-        if level < -1:
-            return
         try:
+            if level < -1:
+                return
             h = code.__class__ is int and code == x[_K]  # the BytesIO holds code's segment
             if level >= 0:
                 if level < self.level:
@@ -163,7 +168,7 @@ class Logger:
                     x[_Z] = 0
                     b.seek(0)
                     # "[tag ]code", then " unknown code" if unknown; tag and code are ? if unknown
-                    onenetlog.write(b, code, "en", 131 if x[_S] else 2)
+                    x[_H] = onenetlog.write(b, code, "en", 131 if x[_S] else 2)  # returns the level
                     n = b.tell()
                     b.seek(0)
                     b.readinto(x[_V], n)
@@ -192,7 +197,6 @@ class Logger:
                         e -= 1
                         b.seek(e)
                     x[_E] = e
-                    x[_H] = onenetlog.level(code)
                     if code.__class__ is int:
                         x[_K] = code
                 if level < 0:
@@ -271,8 +275,8 @@ class Logger:
             else:
                 while True:
                     s -= 1
-                    l[s] = 48 + t % 10
-                    t //= 10
+                    l[s] = 48 + t % 10  # pyright: ignore[reportOperatorIssue]
+                    t //= 10  # pyright: ignore[reportOperatorIssue]
                     if not t:
                         break
             k = 3 if level >= 40 else 2 if level >= 30 else 1 if level >= 20 else 0
@@ -296,7 +300,7 @@ class Logger:
         for t in self.sinks:
             try:
                 try:
-                    t.write(l, s, n)
+                    t.write(l, s, n)  # pyright: ignore[reportCallIssue]
                 except TypeError:  # a stream of Python's own: bytes, or else str
                     v = bytes(l[s : s + n])
                     try:

@@ -66,7 +66,7 @@ class Formatter(logging.Formatter):
                 lg.name = bytes(n)
                 lg._A[0] = None  # the cached status segment may hold the old name
             lg.log(getattr(record, "levelno", 20), msg, code_of(record, msg))
-            line = str(out[0].getvalue(), "utf-8")
+            line = str(out[0].getvalue(), "utf-8")  # pyright: ignore[reportAttributeAccessIssue]
             return line[:-1] if line.endswith("\n") else msg  # nothing written: the message as is
         except Exception:
             return msg

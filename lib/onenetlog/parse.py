@@ -67,11 +67,7 @@ def _value(b, i, j):
     # The JSON scalar b[i:j] as above.
     v = b[i:j]
     if v[0] == 34:
-        if 92 in v:
-            from json import loads
-
-            return loads(v)
-        return v[1:-1]
+        return _unescape(v[1:-1]) if 92 in v else v[1:-1]
     if v == b"true" or v == b"false":
         return v == b"true"
     if 48 <= v[-1] <= 57 and b"." not in v and b"e" not in v and b"E" not in v:
@@ -80,6 +76,29 @@ def _value(b, i, j):
         except Exception:
             pass
     return None
+
+
+def _unescape(v):
+    # The body of a JSON string with escapes (bytes) -> str; \\u surrogate pairs make one character.
+    r = ""
+    i = 0
+    while True:
+        j = v.find(b"\\", i)
+        if j < 0:
+            return r + str(v[i:], "utf-8")
+        r += str(v[i:j], "utf-8")
+        c = chr(v[j + 1])
+        i = j + 2
+        if c == "u":
+            u = int(v[i : i + 4], 16)
+            i += 4
+            if 0xD800 <= u < 0xDC00 and v[i : i + 2] == b"\\u" and 0xDC00 <= int(v[i + 2 : i + 6], 16) < 0xE000:
+                u = 0x10000 + (u - 0xD800 << 10) + int(v[i + 2 : i + 6], 16) - 0xDC00
+                i += 6
+            c = chr(u)
+        elif c in "bfnrt":
+            c = "\b\f\n\r\t"["bfnrt".index(c)]
+        r += c
 
 
 def _doc(doc):
@@ -98,7 +117,7 @@ def field(doc, key):
     if isinstance(doc, dict):
         return doc.get(key)
     doc, i = _doc(doc)
-    if i < 0:
+    if doc is None:
         return None
     key = key.encode()
     at = -1
@@ -110,7 +129,7 @@ def field(doc, key):
         k = doc[i + 1 : j - 1]
         if 92 in k:
             try:
-                k = _value(doc, i, j).encode()
+                k = str(_value(doc, i, j)).encode()
             except Exception:
                 k = None
         i = _ws(doc, j)

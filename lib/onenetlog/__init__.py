@@ -31,7 +31,7 @@ _TEXT = b" | ? unknown code (no table.bin)\n"
 
 del sys, const  # const() is done at compile time; fewer globals keep the module's dict small
 # _I: table.INDEX, in RAM. _D: table.DATA when inline (frozen builds); else None, read from _f.
-_REC = bytearray(max(_I[0], _I[2]))  # a code or business-type record
+_REC = bytearray(_I[0])  # a code record
 _BUF = bytearray(32)  # a piece of text or a number on its way to a stream
 _A = _D  # where _find() put the record it found
 _N = -1  # the code _find() was given, canonical
@@ -133,8 +133,8 @@ def _put(stream, data, pos):
         stream.write(_D, off, n)
         return
     if _f is None:  # table.bin is missing
-        n = 0
         stream.write(_TEXT, 3, 1)
+        return
     while n > 0:
         k = n if n < 32 else 32
         _f.seek(off)

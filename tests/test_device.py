@@ -188,3 +188,9 @@ def test_missing_table_bin_says_so_and_never_raises(tmp_path):
                   " onenetlog.reason(1104), onenetlog.level(1104))", cwd=str(tmp_path / "b"))
     assert out.splitlines() == ["? 1104 unknown code (no table.bin)", "30",
                                 "? 1104 unknown code (no table.bin) None 30"]
+
+
+@pytest.mark.parametrize("tier,want", [("zh", "token已过期"), ("en", "Token has expired"), ("min", "None")])
+def test_a_tier_answers_in_the_language_it_has(tier, want):
+    out = run_upy("import onenetlog\nprint(onenetlog.reason(1104, 'zh'))\nprint(onenetlog.reason(1104, 'en'))", tier)
+    assert out.splitlines() == [want, want]

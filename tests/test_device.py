@@ -194,3 +194,10 @@ def test_missing_table_bin_says_so_and_never_raises(tmp_path):
 def test_a_tier_answers_in_the_language_it_has(tier, want):
     out = run_upy("import onenetlog\nprint(onenetlog.reason(1104, 'zh'))\nprint(onenetlog.reason(1104, 'en'))", tier)
     assert out.splitlines() == [want, want]
+
+
+def test_ascii_flag_on_the_chinese_tier_keeps_the_message_and_tag():
+    out = run_upy("import onenetlog, sys\nfor c in onenetlog.codes() + [9999, None]:\n"
+                  " onenetlog.write(sys.stdout, c, 'zh', 95 | 32)", "zh")
+    assert out.isascii() and out.splitlines()[0] == "general 200 -"
+    assert "mqtt 1104 token expired\n" in out

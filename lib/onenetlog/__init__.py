@@ -116,13 +116,14 @@ def _ref(data, off, key, val, mode):
     # INDEX[key + val]. mode 0: zh, else the en one; the other if the tier lacks it, but never
     # with mode 2 (ASCII only). -> its position in data, or -1.
     k = key + val if mode else key
-    while True:
+    n = 2 if mode != 2 and val else 1  # fields to try
+    while n:
         v = _I[k]
         if v != _ABSENT and data[off + v] | (data[off + v + 1] << 8) != _NONE:
             return off + v
-        if mode == 2 or k != key or val == 0:
-            return -1
-        k = key + val
+        n -= 1
+        k = 2 * key + val - k  # the twin
+    return -1
 
 
 def _put(stream, data, pos):

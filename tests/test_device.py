@@ -201,3 +201,12 @@ def test_ascii_flag_on_the_chinese_tier_keeps_the_message_and_tag():
                   " onenetlog.write(sys.stdout, c, 'zh', 95 | 32)", "zh")
     assert out.isascii() and out.splitlines()[0] == "general 200 -"
     assert "mqtt 1104 token expired\n" in out
+
+
+def test_inline_table_answers_like_table_bin(tmp_path):
+    """The freeze build keeps the data inline in table.py (flash on a board): same answers."""
+    build.build("full", str(tmp_path), freeze=True)
+    script = _script()
+    inline = run_upy(script, cwd=str(tmp_path / "freeze-full"), heap="256k")  # compiles .py
+    assert inline == run_upy(script, "full")
+    assert "token已过期" in inline and "table.bin" not in inline

@@ -3,13 +3,11 @@ gets: identical answers to CPython for every code and tier, and the heap budgets
 
 import os
 import shutil
-import subprocess
-import sys
 
 import pytest
 
 from onenetlog_tools import build, generator
-from upy import built, run_upy
+from upy import built, run_cpy, run_upy
 
 TIERS = build.TIERS
 CODES = [c["code"] for c in generator.load_source()["codes"]]
@@ -47,22 +45,11 @@ def _script():
     return f"CASES = [{', '.join(repr(c) for c in CODES + ODD)}]\n" + PARITY
 
 
-def _cpython(tier, script, tmp_path):
-    src = build.stage(tier, str(tmp_path / tier))  # the same tier as .py, plus the CPython side
-    for name in os.listdir(build.LIB_DIR):
-        if name.startswith(build.HOST_ONLY):
-            shutil.copy(os.path.join(build.LIB_DIR, name), src)
-    done = subprocess.run([sys.executable, "-c", script], cwd=os.path.dirname(src),
-                          capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONPATH": ""})
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
-
 @pytest.mark.parametrize("tier", TIERS)
-def test_unix_port_and_cpython_agree_on_every_code(tier, tmp_path):
+def test_unix_port_and_cpython_agree_on_every_code(tier):
     script = _script()
     upy = run_upy(script, tier)
-    cpy = _cpython(tier, script, tmp_path)
+    cpy = run_cpy(script, tier)
     assert upy.count("\n") > 66 * 12
     for a, b in zip(upy.splitlines(), cpy.splitlines()):
         assert a == b

@@ -297,8 +297,13 @@ def pack(src, tier):
             ranges += struct.pack("<HHB", lo, hi, i)
     header = bytes((width, svc_width, bt_width)) + slots(spec["fields"], FIELDS, 4) \
         + slots(spec["svc"], SVC_FIELDS, 0) + slots(spec["bt"], BT_FIELDS, 4) \
-        + struct.pack("<HHBBBBB", at_codes, at_btypes, len(src["btypes"]), len(ranges) // 5,
-                      len(src["services"]), 0, 0)
+        + struct.pack("<HHBBB", at_codes, at_btypes, len(src["btypes"]), len(ranges) // 5, len(src["services"]))
+    at_svc = HEADER_SIZE + len(ranges)  # where INDEX holds the service records, then the codes
+    at_index_codes = at_svc + len(services)
+    if at_index_codes > 255:
+        raise SourceError(f"INDEX: {len(ranges) // 5} ranges and {len(src['services'])} services leave the codes "
+                          f"at byte {at_index_codes}; the header has one byte for it")
+    header += bytes((at_svc, at_index_codes))
     assert len(header) == HEADER_SIZE
     blob = version.encode() + records + btypes + pool.data
     assert len(blob) == pool.base + len(pool.data)
@@ -333,9 +338,10 @@ def render(t, inline=False):
         "record; the record offset of each text field (255: not in this tier): code message,",
         "reason zh, step zh, reason en, step en; service name zh, name en, tag; business type name",
         "zh, name en, trigger zh, trigger en; u16 offsets of the code and business-type records",
-        "in DATA; the counts of business types, ranges and services; 0, 0. Then the ranges (low",
-        "u16, high u16, service u8: the code groups a service owns), the service records, and",
-        "every code, u16, ascending: record i in DATA is code i."])
+        "in DATA; the counts of business types, ranges and services; where INDEX holds the service",
+        "records and the codes. Then the ranges (low u16, high u16, service u8: the code groups a",
+        "service owns), the service records, and every code, u16, ascending: record i in DATA is",
+        "code i."])
     data = ["Data: version; records of code u16, service u8, level u8 and text references",
             "(offset u16, bytes u8, chars u8); business types; UTF-8 strings."]
     if inline:

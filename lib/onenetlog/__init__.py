@@ -21,8 +21,8 @@ _TAG = const(128)  # the service's short tag instead of its name
 _H_SW = const(1)
 _H_SZH = const(8)
 _H_TAG = const(10)
-_H_NR = const(20)  # range count
-_H_NS = const(21)  # service count
+_H_SVC = const(22)  # where INDEX holds the service records (the ranges end there)
+_H_CODES = const(23)  # where INDEX holds the codes
 _H_SIZE = const(24)
 _NONE = const(0xFFFF)
 _ABSENT = const(255)
@@ -85,7 +85,7 @@ def _find(code):
         _A = _REC
         return 0
     # Binary search of the codes in INDEX (none when DATA is unreadable).
-    at = _H_SIZE + 5 * _I[_H_NR] + _I[_H_SW] * _I[_H_NS]
+    at = _I[_H_CODES]
     lo = 0
     m = (len(_I) - at) // 2 - 1 if _D is not None or _f is not None else -1
     while lo <= m:
@@ -166,13 +166,13 @@ def write(stream, code, lang="zh", flags=95):
             if p >= 0:
                 k = a[p + 2]
             elif c >= 0:
-                for q in range(_H_SIZE, _H_SIZE + 5 * _I[_H_NR], 5):
+                for q in range(_H_SIZE, _I[_H_SVC], 5):
                     if _I[q] | (_I[q + 1] << 8) <= c <= _I[q + 2] | (_I[q + 3] << 8):
                         k = _I[q + 4]
             if k < 0:
                 s.write(_TEXT, 3, 1)  # ?
             else:
-                k = _H_SIZE + 5 * _I[_H_NR] + k * _I[_H_SW]
+                k = _I[_H_SVC] + k * _I[_H_SW]
                 q = -1 if flags & _TAG else _ref(_I, k, _H_SZH, 1, mode)
                 _put(s, _I, q if q >= 0 else k + _I[_H_TAG])
             sep = 1

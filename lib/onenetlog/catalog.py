@@ -25,7 +25,7 @@ def known(x):
 def codes():
     """Every code in the table, ascending."""
     i = _t.INDEX
-    return [i[p] | (i[p + 1] << 8) for p in range(24 + 5 * i[20] + i[1] * i[21], len(i), 2)]
+    return [i[p] | (i[p + 1] << 8) for p in range(i[23], len(i), 2)]
 
 
 def tag(x):
@@ -37,7 +37,7 @@ def tag(x):
 def _service(i, h, en):
     # Service i's text at INDEX[h] (zh name 8, en 9, tag 10): with h=8 the language asked for.
     a = _t.INDEX
-    p = 24 + 5 * a[20] + i * a[1]
+    p = a[22] + i * a[1]
     return _str(a, _d._ref(a, p, h, 1 if h == 8 else 0, en))
 
 

@@ -26,7 +26,7 @@ def _field(code, key, val, lang):
     if val == 1:  # the service record, in INDEX
         i = _d._I
         a = i
-        p = 24 + 5 * i[20] + _d._A[p + 2] * i[1]
+        p = i[22] + _d._A[p + 2] * i[1]
     return _str(a, _d._ref(a, p, key, val, lang == "en"))
 
 

@@ -122,8 +122,7 @@ def meaning(code, lang, with_code=True):
     or without service and code (for a device line that names them) message | reason | step."""
     if with_code or not onenetlog.known(code):
         return onenetlog.describe(code, lang)
-    parts = (onenetlog.message(code), onenetlog.reason(code, lang), onenetlog.hint(code, lang))
-    return " | ".join(p for p in parts if p)
+    return onenetlog.describe(code, lang, 4 | 8 | 16)  # message, reason, step
 
 
 class Annotator:

@@ -8,14 +8,12 @@ other than the host's fresh table for the same tier is a warning. Never soft-res
 """
 
 import argparse
-import ast
 import hashlib
 import os
 import subprocess
 import sys
-import tempfile
 
-from onenetlog_tools import build
+from onenetlog_tools import build, generator
 
 PACKAGE = build.PACKAGE
 SAMPLE_CODE = 1104
@@ -218,14 +216,11 @@ def compare_hashes(want, got):
 
 
 def host_version(tier):
-    """VERSION of a freshly generated table for this tier, as the host has it."""
-    with tempfile.TemporaryDirectory() as tmp:
-        build.generate_table(tier, tmp)
-        with open(os.path.join(tmp, "table.py"), encoding="utf-8") as f:
-            for line in f:
-                if line.startswith("VERSION ="):
-                    return ast.literal_eval(line.split("=", 1)[1].strip())
-    raise DeployError("generated table.py has no VERSION")
+    """VERSION of this tier's table as the host generates it."""
+    try:
+        return generator.table_version(tier)
+    except generator.SourceError as err:
+        raise DeployError(f"table sources: {err}") from None
 
 
 def check(marks, tier, expect_version):

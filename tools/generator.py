@@ -262,11 +262,16 @@ class _Pool:
         return struct.pack("<HBB", off, len(raw), len(text))
 
 
+def table_version(tier, src=None):
+    """The table version of tier: a short hash of both sources and the tier."""
+    return hashlib.sha256(f"{(src or load_source())['digest']}:{tier}".encode()).hexdigest()[:8]
+
+
 def pack(src, tier):
     """Packed tables for one tier -> dict with the RAM parts (header, codes, ranges) and the
     data blob: version, code records, service records, business-type records, string pool."""
     spec = TIERS[tier]
-    version = hashlib.sha256(f"{src['digest']}:{tier}".encode()).hexdigest()[:8]
+    version = table_version(tier, src)
 
     def slots(names, order, head):
         # record offset of each field in `order`; ABSENT = not in this tier

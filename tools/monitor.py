@@ -28,7 +28,7 @@ def host_versions():
     from onenetlog_tools import build, generator
 
     src = generator.load_source()
-    return {tier: generator.pack(src, tier)["version"] for tier in build.TIERS}
+    return {tier: generator.table_version(tier, src) for tier in build.TIERS}
 
 
 class Console:

@@ -68,6 +68,69 @@ def test_unix_port_writes_the_lines_cpython_writes(tier):
     assert set(s for s in upy.splitlines() if s.startswith("dropped ")) == {"dropped 0"}
 
 
+# The Logger's cache of status lines against a logger without one: the same lines, while codes
+# come back in a random order, the cache fills, wraps and evicts, with notes in between.
+CACHED = """
+import onenetlog
+from onenetlog.logger import Logger
+calls = [0]
+decode = onenetlog.write
+def counted(*args):
+    calls[0] += 1
+    return decode(*args)
+onenetlog.write = counted
+class Last:
+    def write(self, buf, off=0, n=-1):
+        v = bytes(buf[off:off + n] if n >= 0 else buf[off:])
+        self.v = v[:v.find(b"(")] + v[v.find(b")"):]  # the line without its time
+codes = CODES + [99999, 0x84, 404, 200, 1104]
+seed = 12345
+def rnd(n):
+    global seed
+    seed = (seed * 1103515245 + 12345) & 0x7FFFFFFF
+    return (seed >> 12) % n
+for size in (600, 512, 150, 40, 0):
+    for lang, v, color, name in (("zh", 1, False, None), ("en", 2, True, "dev"), ("zh", 0, False, None)):
+        a, b = Last(), Last()
+        la = Logger(a, name, 0, lang, v, color, False, False, size)
+        lb = Logger(b, name, 0, lang, v, color, False, False, 0)
+        n = same = da = db = 0
+        for i in range(400):  # a working set of 6 codes, then any code, often one of 4
+            c = codes[rnd(6)] if i < 150 else codes[rnd(len(codes))] if rnd(3) else codes[rnd(4)]
+            if i == 150:
+                first = da
+            note = "n%d" % i if rnd(5) == 0 else ""
+            for k in range(2 if note else 1):
+                calls[0] = 0
+                la.status(c, note)
+                da += calls[0]
+                calls[0] = 0
+                lb.status(c, note)
+                db += calls[0]
+                n += 1
+                same += a.v == b.v
+                note = ""
+        print(size, lang, v, n, same, la.dropped, lb.dropped, da, db, first)
+"""
+
+
+@pytest.mark.parametrize("run", [run_upy, run_cpy])
+def test_cached_lines_are_the_lines_a_logger_without_cache_writes(run):
+    out = run(f"CODES = {CODES!r}\n" + CACHED, "full", timeout=120).split("\n")[:-1]
+    assert len(out) == 15
+    for row in out:
+        size, lang, v, n, same, dropped_a, dropped_b, decoded_a, decoded_b, first = row.split()
+        assert n == same and int(n) > 400 and dropped_a == dropped_b == "0", row
+        # decodes: the logger without a cache decodes every code that differs from the last one
+        assert int(decoded_a) <= int(decoded_b) < int(n)
+        if int(size) >= 512 and v != "2":  # 6 short lines fit: each code is decoded once
+            assert first == "6", row
+        if size == "0":
+            assert decoded_a == decoded_b, row
+        else:
+            assert int(decoded_a) < int(decoded_b), row
+
+
 @pytest.mark.parametrize("tier", TIERS)
 def test_every_text_fits_the_line(tier):
     out = run_upy(f"CODES = {CODES!r}\n" + """

@@ -124,3 +124,12 @@ def test_a_record_attribute_wins_and_formatting_never_raises():
     assert parse(line + "\n")["tag"] == "n"
     odd = logging.makeLogRecord({"msg": "code=1104", "levelno": "x", "name": None, "code": object()})
     assert f.format(odd) == "code=1104"  # no line could be made: the message as it is
+
+
+def test_a_new_record_name_is_never_served_from_the_cache():
+    # 99999 belongs to no service: its status line carries the record's name
+    f = Formatter(lang="en", clock=False)
+    for name in ["a", "b", "a", "b"]:
+        r = logging.makeLogRecord({"msg": "x", "levelno": 30, "name": name, "code": 99999})
+        d = parse(f.format(r) + "\n")
+        assert (d["tag"], d["code"]) == (name, "99999")

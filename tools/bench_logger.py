@@ -49,6 +49,10 @@ def status_same():
 def status_changing():
     for i in range(N):
         log.status(codes[i % 6])
+every = onenetlog.codes()
+def status_cold():  # every line a code not in the logger's cache: decoded from table.bin
+    for i in range(N):
+        log.status(every[i % len(every)])
 def status_note():
     for i in range(N):
         log.status(1104, "connect failed", i)
@@ -73,6 +77,9 @@ def logged():
 out("len", len(line))
 out("status_same", best(status_same))
 out("status_changing", best(status_changing))
+out("status_cold", best(status_cold))
+out("cache", len(log._A[17]))
+out("codes", len(every))
 out("status_note", best(status_note))
 out("info", best(info))
 out("print", best(printed))
@@ -125,8 +132,11 @@ def bench_logger():
     return [
         ["µs status() line, same code again (decode cached)", m["status_same"],
          f"print() of the same {m['len']}-char line", m["print"]],
-        ["µs status() line, code changing every line (decoded from table.bin)", m["status_changing"], lg, m["logging"]],
-        ["µs status() line with a note and an id", m["status_note"], "5 × print()", f"{5 * pr:.2f}"],
+        ["µs status() line, code changing every line among 6 (Logger's cache)", m["status_changing"],
+         "5 × print()", f"{5 * pr:.2f}"],
+        [f"µs status() line, each line the next of all {m['codes']} codes (decoded from table.bin; "
+         f"the cache holds {m['cache']})", m["status_cold"], lg, m["logging"]],
+        ["µs status() line with a note and an id", m["status_note"], lg, m["logging"]],
         ["µs info() plain line", m["info"], lg, m["logging"]],
         ["import heap B, onenetlog.logger beyond the decoder", m["import_logger"],
          f"import heap B, logging ({upylib.PROJECT} {upylib.VERSION}, .mpy)", m["import_logging"]],

@@ -16,6 +16,7 @@ _CODE = const(2)
 _ASCII = const(32)  # only ASCII text: English, or leave the field out
 _NEWLINE = const(64)
 _TAG = const(128)  # the service's short tag instead of its name
+_JOIN = const(256)  # "tag#code: text", the Logger's form
 
 # INDEX header positions (see table.py).
 _H_SW = const(1)
@@ -26,8 +27,10 @@ _H_CODES = const(23)  # where INDEX holds the codes
 _H_SIZE = const(24)
 _NONE = const(0xFFFF)
 _ABSENT = const(255)
-# Pieces of every line, written as (offset, length) slices of one constant.
-_TEXT = b" | ? unknown code (no table.bin)\n"
+# Pieces of every line, written as (offset, length) slices of one constant; at 35 the offsets
+# and lengths of the separator before a text by sep (0 none, 1 " ", 2 " | ", 3 ": "), at 43 of
+# "unknown code" with its separator.
+_TEXT = b" | ?#: unknown code (no table.bin)\n\0\0\0\5\0\1\3\2\7\6\6\5"
 
 del sys, const  # const() is done at compile time; fewer globals keep the module's dict small
 # _I: table.INDEX, in RAM. _D: table.DATA when inline (frozen builds); else None, read from _f.
@@ -152,7 +155,7 @@ def write(stream, code, lang="zh", flags=95):
     """Write code's line to stream: the parts chosen by flags (default: all, then a newline),
     allocating nothing on MicroPython, where the stream needs write(buf, off, n) (sys.stdout,
     UART, files). flags: 1 service, 2 code, 4 message, 8 reason, 16 step, 32 ASCII only,
-    64 newline, 128 service tag instead of name. Returns the code's level (see level()), or 0
+    64 newline, 128 service tag instead of name, 256 "tag#code: text" (the Logger's form). Returns the code's level (see level()), or 0
     if the stream failed; never raises."""
     try:
         s = stream
@@ -178,7 +181,7 @@ def write(stream, code, lang="zh", flags=95):
             sep = 1
         if flags & _CODE:
             if sep:
-                s.write(_TEXT, 0, 1)
+                s.write(_TEXT, 4 if flags & _JOIN else 0, 1)
             if c < 0:
                 s.write(_TEXT, 3, 1)
             else:  # digits, backwards into _BUF
@@ -191,22 +194,25 @@ def write(stream, code, lang="zh", flags=95):
                         break
                 s.write(_BUF, k, 16 - k)
                 c = _N
-            sep = 1
+            sep = 3 if flags & _JOIN else 1
         if p < 0:
             if flags & 31:  # any part asked for
-                s.write(_TEXT, 5 - sep, 12 + sep)  # [ ]unknown code
+                k = _TEXT[43 + sep]
+                s.write(_TEXT, k, 19 - k)  # [sep]unknown code
                 if _D is None and _f is None:
-                    s.write(_TEXT, 17, 15)
+                    s.write(_TEXT, 19, 15)
         else:
             for k in range(3, 6):  # message 4, reason 8, step 16: INDEX[3..5], en twins at +2
                 q = _ref(a, p, k, 0 if k == 3 else 2, mode) if flags & (1 << (k - 1)) else -1
                 if q >= 0:
                     if sep:
-                        s.write(_TEXT, 0, 3 if sep > 1 else 1)
+                        s.write(_TEXT, _TEXT[35 + sep], _TEXT[39 + sep])
                     _put(s, a, q)
                     sep = 2
+            if sep == 3:  # joined, no text: "tag#code:"
+                s.write(_TEXT, 5, 1)
         if flags & _NEWLINE:
-            s.write(_TEXT, 32, 1)
+            s.write(_TEXT, 34, 1)
         return a[p + 3] if p >= 0 else 20 if 200 <= c <= 231 else 30  # CoAP 2.xx: success
     except Exception:
         return 0

@@ -48,7 +48,6 @@ _DAY = const(86400000)
 # holds, else None; its length; its level; the line's length after _P when the line buffer
 # already holds that bare status line, else 0.
 _K = const(0)
-_E = const(1)
 _H = const(2)
 _Z = const(3)
 # Clock: 1 ticks, 2 wall, 0 wall once the RTC is set; wall now; ticks_ms() at the last RTC
@@ -68,6 +67,15 @@ _S = const(13)
 _L = const(14)
 _V = const(15)
 _B = const(16)
+# The cache of status lines: codes (None: free), then (place, length, level) of each; the
+# BytesIO holding them; where the next one goes; the next entry to reuse.
+_CK = const(17)
+_CM = const(18)
+_CC = const(19)
+_CP = const(20)
+_CI = const(21)
+_N = const(8)  # entries
+_CS = const(1)  # its size, bytes
 # Pieces of lines, as (offset, length): " -- " 0,4 " id=" 3,4 " trace=" 7,7 " type=" 14,6
 # ESC[0m 20,4 newline 24,1 # 25,1 ? 26,1 ": " 27,2; levels DIWE at 29, their colours at 33;
 # at 37 and 41 the offsets and lengths of the separators of id, trace, type and note.
@@ -77,7 +85,7 @@ del const
 
 class Logger:
     def __init__(self, stream=None, name=None, level=10, lang="zh", verbosity=1, color=False, ascii=False,
-                 clock=None):
+                 clock=None, cache=512):
         self.level = level
         self.dropped = 0  # line copies a sink refused, and lines that could not be made
         self.sinks = list(stream) if isinstance(stream, list) or isinstance(stream, tuple) else [stream or sys.stdout]
@@ -87,9 +95,10 @@ class Logger:
                 n[i] = 95
         self.name = bytes(n) or b"log"
         n = bytearray(_CAP)
-        self._A = [None, 0, 30, 0, 0 if clock is None else 2 if clock else 1, 0, ticks_ms() - _SYNC, 0, -1,  # pyright: ignore[reportOperatorIssue]
+        self._A = [None, cache, 30, 0, 0 if clock is None else 2 if clock else 1, 0, ticks_ms() - _SYNC, 0, -1,  # pyright: ignore[reportOperatorIssue]
                    (1 << min(max(verbosity, 0), 2) + 3) - 4 | (32 if ascii else 0), "en" if ascii else lang,
-                   ascii, color, name is None, n, memoryview(n)[_P:], BytesIO(_CAP - _P)]
+                   ascii, color, name is None, n, memoryview(n)[_P:], BytesIO(_CAP - _P), [None] * _N,
+                   [0] * (3 * _N), BytesIO(cache), 0, 0]
         self.log(-2, None)  # read the RTC
 
     def debug(self, msg, code=None):
@@ -149,71 +158,70 @@ class Logger:
         try:
             if level < -1:
                 return
-            h = code.__class__ is int and code == x[_K]  # the BytesIO holds code's segment
+            j = -1  # -2: the line buffer holds code's bare line; else its cache entry, or -1
+            h = level
+            if code.__class__ is int:
+                if code == x[_K]:
+                    j = -2
+                    h = x[_H]
+                elif code in x[_CK]:
+                    j = x[_CK].index(code)
+                    h = x[_CM][3 * j + 2]
             if level >= 0:
                 if level < self.level:
                     return
-            elif self.level > 20 and (x[_H] if h else onenetlog.level(code)) < self.level:
+            elif self.level > 20 and (h if j != -1 else onenetlog.level(code)) < self.level:
                 return
+            z = 5 if x[_C] else 1  # the tail: colour reset, newline
+            u = msg or msg.__class__ is int or id is not None or trace is not None or type is not None
             if code is None:
-                x[_K] = None
-                x[_Z] = 0
                 b.seek(0)
                 b.write(self.name)
                 b.write(_TEXT, 27, 1)  # :
                 e = b.tell()
-            else:
-                if not h:
-                    x[_K] = None
-                    x[_Z] = 0
+            elif j == -1:  # decode: "tag#code: text", tag and code ? if unknown
+                b.seek(0)
+                if not x[_S]:
+                    b.write(self.name)
+                    b.write(_TEXT, 25, 1)  # #
+                h = onenetlog.write(b, code, x[_G], x[_F] | (387 if x[_S] else 258))  # returns the level
+                e = b.tell()  # every text fits: tests/test_logger_device.py
+                b.seek(0)
+                b.readinto(x[_V], e)
+                if l[_P] == 63 and l[_P + 1] == 35:  # no service: the logger's name
                     b.seek(0)
-                    # "[tag ]code", then " unknown code" if unknown; tag and code are ? if unknown
-                    x[_H] = onenetlog.write(b, code, "en", 131 if x[_S] else 2)  # returns the level
-                    n = b.tell()
-                    b.seek(0)
-                    b.readinto(x[_V], n)
-                    i = k = 0
-                    while x[_S] and i < n and l[_P + i] != 32:
-                        i += 1
-                    if x[_S]:
-                        k = i + 1
-                    e = k
-                    while e < n and l[_P + e] != 32:
-                        e += 1
-                    if i == 1 and l[_P] == 63 or not x[_S]:  # no service: the logger's name
-                        b.seek(0)
-                        b.write(self.name)
-                        b.write(_TEXT, 25, 1)  # #
-                        b.write(l, _P + k, e - k)
-                    else:
-                        b.seek(i)
-                        b.write(_TEXT, 25, 1)
-                        b.seek(e)
-                    b.write(_TEXT, 27, 2)  # ": "
-                    n = b.tell()
-                    onenetlog.write(b, code, x[_G], x[_F])  # every text fits: tests/test_logger_device.py
+                    b.write(self.name)
+                    b.write(l, _P + 1, e - 1)
                     e = b.tell()
-                    if e == n:  # no text (codes tier): drop the space
-                        e -= 1
-                        b.seek(e)
-                    x[_E] = e
-                    if code.__class__ is int:
-                        x[_K] = code
-                if level < 0:
-                    level = x[_H]
-                e = x[_E]
+            else:
+                if j >= 0:  # a cached line: one copy
+                    k = x[_CM]
+                    c = x[_CC]
+                    c.seek(k[3 * j])
+                    x[_Z] = k[3 * j + 1]
+                    c.readinto(x[_V], x[_Z])
+                    x[_K] = code
+                    x[_H] = h
+                e = x[_Z] - z
+                if u:  # the segment, from the line buffer
+                    b.seek(0)
+                    b.write(l, _P, e)
+            if level < 0:
+                level = h
             n = x[_Z]
-            if not n or id is not None or trace is not None or type is not None or msg or code is None:
+            if j == -1 or u:
+                x[_K] = None  # the line buffer will not hold a bare line
+                x[_Z] = 0
                 b.seek(e)
-                for j in range(4):  # id, trace, type, msg
-                    v = id if j == 0 else trace if j == 1 else type if j == 2 else msg
-                    if (v is not None) if j < 3 else (v or v.__class__ is int):
+                for q in range(4):  # id, trace, type, msg
+                    v = id if q == 0 else trace if q == 1 else type if q == 2 else msg
+                    if (v is not None) if q < 3 else (v or v.__class__ is int):
                         if b.tell() + 7 >= _ROOM:
                             continue
                         if code is None:
                             b.write(_TEXT, 28, 1)
                         else:
-                            b.write(_TEXT, _TEXT[37 + j], _TEXT[41 + j])
+                            b.write(_TEXT, _TEXT[37 + q], _TEXT[41 + q])
                         i = b.tell()
                         if not isinstance(v, str):
                             try:
@@ -236,19 +244,39 @@ class Logger:
                             n = k - 1
                         for k in range(_P + i, _P + n):
                             v = l[k]
-                            if v < 32 or v == 127 or v > 127 and (j < 3 or x[_AS]) or v == 32 and j < 3:
-                                l[k] = 95 if j < 3 else 32 if v < 128 else 63
+                            if v < 32 or v == 127 or v > 127 and (q < 3 or x[_AS]) or v == 32 and q < 3:
+                                l[k] = 95 if q < 3 else 32 if v < 128 else 63
                                 c = 1
                         if c:
                             b.seek(i)
                             b.write(l, _P + i, n - i)
-                if x[_C]:
-                    b.write(_TEXT, 20, 4)
-                b.write(_TEXT, 24, 1)
+                b.write(_TEXT, 25 - z, z)
                 n = b.tell()
                 b.seek(0)
                 b.readinto(x[_V], n)
-                x[_Z] = n if code is not None and n == e + (5 if x[_C] else 1) else 0
+                if j == -1 and code.__class__ is int:  # keep "tag#code: text" and the tail
+                    if not u:
+                        x[_K] = code
+                        x[_Z] = n
+                        x[_H] = h
+                    k = x[_CM]
+                    c = x[_CC]
+                    i = x[_CP]
+                    if e + z <= x[_CS]:
+                        if i + e + z > x[_CS]:  # full: start again, empty
+                            i = 0
+                            for j in range(_N):
+                                x[_CK][j] = None
+                        j = x[_CI]
+                        x[_CI] = (j + 1) % _N
+                        x[_CK][j] = code
+                        k[3 * j] = i
+                        k[3 * j + 1] = e + z
+                        k[3 * j + 2] = h
+                        c.seek(i)
+                        c.write(l, _P, e)
+                        c.write(_TEXT, 25 - z, z)
+                        x[_CP] = c.tell()
             s = _P - 2
             l[s] = 41  # ") "
             l[s + 1] = 32

@@ -64,7 +64,9 @@ class Formatter(logging.Formatter):
                     n[i] = 95
             if lg.name != n:
                 lg.name = bytes(n)
-                lg._A[0] = None  # the cached status segment may hold the old name
+                x = lg._A  # the line buffer and the cached status lines may hold the old name
+                x[0] = None
+                x[17] = [None] * len(x[17])
             lg.log(getattr(record, "levelno", 20), msg, code_of(record, msg))
             line = str(out[0].getvalue(), "utf-8")  # pyright: ignore[reportAttributeAccessIssue]
             return line[:-1] if line.endswith("\n") else msg  # nothing written: the message as is

@@ -87,6 +87,17 @@ def test_write_flags_choose_the_parts():
     assert s.getvalue() == "1104 token expiredmqtt\nToken has expired | Check the token's expiry time (et)"
 
 
+def test_the_joined_form_is_the_loggers():
+    s = io.StringIO()
+    for c in (1104, 99999, "x", 1113):
+        onenetlog.write(s, c, "en", 256 | 128 | 64 | 7)  # tag#code: message
+    onenetlog.write(s, 1104, "en", 256 | 2 | 24)  # code: reason | step
+    assert s.getvalue().splitlines() == [
+        "mqtt#1104: token expired", "?#99999: unknown code", "?#?: unknown code",
+        "mqtt#1113: unknown code", "1104: Token has expired | Check the token's expiry time (et)"]
+    assert onenetlog.describe(1104, "en", 256 | 3) == "MQTT access#1104:"  # no text after the code
+
+
 def test_catalog_and_business_types():
     codes = onenetlog.codes()
     assert codes == sorted(codes) and len(codes) == 66 and onenetlog.known(2001) and not onenetlog.known(1113)

@@ -28,6 +28,7 @@ for c in CASES:
         out(k + " hint " + lang, onenetlog.hint(c, lang))
         out(k + " service " + lang, onenetlog.service(c, lang))
         out(k + " ascii " + lang, onenetlog.describe(c, lang, 31 | 32))
+        out(k + " joined " + lang, onenetlog.describe(c, lang, 256 | 128 | 31))
     out(k + " message", onenetlog.message(c))
     out(k + " level", onenetlog.level(c))
     out(k + " is_ok", onenetlog.is_ok(c))
@@ -139,7 +140,7 @@ a = gc.mem_alloc()
 for c in cases:
     for r in ("zh", "en"):
         ok += onenetlog.write(f, c, r) > 0
-        ok += onenetlog.write(f, c, r, 255) > 0
+        ok += onenetlog.write(f, c, r, 511) > 0
 b = gc.mem_alloc()
 print("alloc", b - a)
 gc.collect()

@@ -30,7 +30,8 @@ def check(doc, keys=("code", "id", "msg", "k")):
             assert got is None, (doc, key)
         else:
             assert as_loaded(got) == exp and type(as_loaded(got)) is type(exp), (doc, key, got, exp)
-        assert canonical(got) == canonical(exp), (doc, key)
+        if key == "code" and isinstance(want, dict) and key in want:  # the code parse() hands on
+            assert canonical(parse.parse(doc, "", None, None, None)[0]) == canonical(exp), doc
 
 
 TRICKY = [
@@ -38,6 +39,7 @@ TRICKY = [
     '{"msg":"the \\"code\\": 1104 is inside a string","code":305}',
     '{"data":{"code":1104,"id":"inner"},"code":"4.04","id":"outer"}',
     '{"code":1,"code":2,"id":"a","id":"b"}',
+    '{"code":"b"}', '{"code":"5"}', '{"code":"\\u0084"}',
     '  \n\t{ "code" :\r\n 200 , "id" : "1" }  ',
     '{"\\u0063ode":1104,"i\\u0064":"e\\u0073c"}',
     '{"code":"1104","id":"a\\\\b\\"c"}',

@@ -53,13 +53,13 @@ if _D is None:
 def _find(code):
     # Any input -> start of its record in _A (DATA itself when inline, else _REC), or -1;
     # the canonical code goes to _N (-1: not a code). Codes: int; decimal or dotted CoAP "4.04"
-    # as str or bytes (blanks around it are fine); one raw CoAP byte. CoAP bytes 0x40-0x5f and
+    # as str or bytes (blanks around it are fine); one raw CoAP byte (bytes). CoAP bytes 0x40-0x5f and
     # 0x80-0xbf become c*100+dd. int, bytes and decimal str allocate nothing.
     global _A, _N
     _N = n = -1
     try:
         if isinstance(code, str):
-            code = int(code) if len(code) < 10 and code.isdigit() and (_MPY or code.isascii()) else code.encode()
+            code = int(code) if len(code) < 10 and code.isdigit() and (_MPY or code.isascii()) else (" " + code).encode()
         if isinstance(code, int) and not isinstance(code, bool):
             n = code
         elif isinstance(code, bytes) or isinstance(code, bytearray):

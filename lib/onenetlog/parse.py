@@ -189,6 +189,8 @@ def parse(code, note, id, trace, type):
     c = field(code, "code")
     if c is None:
         c = field(code, "status")
+    if isinstance(c, bytes) and len(c) == 1:  # a JSON string is text: never one raw CoAP byte
+        c = b" " + c
     if id is None:
         id = field(code, "id")
         if not (isinstance(id, str) or isinstance(id, bytes) or id.__class__ is int):

@@ -242,11 +242,13 @@ class Logger:
                             k -= 1
                         if c and k > i and n - k < (l[_P + k - 1] > 0xDF) + (l[_P + k - 1] > 0xEF) + 1:
                             n = k - 1
+                        w = 33 if q < 3 else 32  # ids: no space
                         for k in range(_P + i, _P + n):
-                            v = l[k]
-                            if v < 32 or v == 127 or v > 127 and (q < 3 or x[_AS]) or v == 32 and q < 3:
-                                l[k] = 95 if q < 3 else 32 if v < 128 else 63
-                                c = 1
+                            if not w <= l[k] < 127:
+                                v = l[k]
+                                if v < 128 or q < 3 or x[_AS]:
+                                    l[k] = 95 if q < 3 else 32 if v < 128 else 63
+                                    c = 1
                         if c:
                             b.seek(i)
                             b.write(l, _P + i, n - i)

@@ -102,10 +102,7 @@ def _find(code):
                 return i
             _A = _REC
             _f.seek(i)
-            if _MPY:
-                _f.readinto(_REC, n)
-            else:
-                _REC[:n] = _f.read(n)
+            _f.readinto(_REC, n)
             return 0
         if v < n:
             lo = i + 1
@@ -142,10 +139,7 @@ def _put(stream, data, pos):
     while n > 0:
         k = n if n < 32 else 32
         _f.seek(off)
-        if _MPY:
-            _f.readinto(_BUF, k)
-        else:
-            _BUF[:k] = _f.read(k)
+        _f.readinto(_BUF, k)
         stream.write(_BUF, 0, k)
         off += k
         n -= k
@@ -239,6 +233,8 @@ def __getattr__(name):
 
 
 if not _MPY:  # CPython streams take str or bytes: gather the line first
-    from ._host import wrap
+    from ._host import wrap, Table
 
     write = wrap(write)
+    if _f:
+        _f = Table(_f)

@@ -1,5 +1,5 @@
 # onenetlog._host: the CPython side of the decoder (never imported on MicroPython).
-# A stream with MicroPython's write(buf, off, n), and write() for CPython's text or binary streams.
+# MicroPython's stream calls for CPython: write(buf, off, n), readinto(buf, n), wrapped write().
 
 
 class Out:
@@ -12,6 +12,17 @@ class Out:
 
     def getvalue(self):
         return bytes(self.data)
+
+
+class Table:
+    """table.bin, opened binary, with MicroPython's readinto(buf, n)."""
+
+    def __init__(self, f):
+        self.seek, self.read, self.close = f.seek, f.read, f.close
+
+    def readinto(self, buf, n):
+        buf[:n] = self.read(n)
+        return n
 
 
 def wrap(core):

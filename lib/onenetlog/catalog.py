@@ -52,11 +52,8 @@ def _btypes():
     if f is None:  # table.bin is missing
         return []
     f.seek(at)
-    if _d._MPY:
-        raw = bytearray(n * h[19])
-        f.readinto(raw)
-    else:
-        raw = f.read(n * h[19])
+    raw = bytearray(n * h[19])
+    f.readinto(raw, len(raw))
     return [(i * n, raw) for i in range(h[19])]
 
 

@@ -26,6 +26,8 @@ Each line is assembled in buffers the constructor makes and goes to each sink in
 write(buf, off, n), else write(bytes), else write(str). status(code) of an int, bytes or
 decimal str code allocates nothing (works under micropython.heap_lock()). A call never raises:
 lines that cannot be made, and copies a sink refuses, are counted in Logger.dropped.
+The finished status lines of the last 8 int codes (without their time) are kept in `cache`
+bytes, so a code logged again costs one copy, not a decode from table.bin.
 """
 
 import sys
@@ -44,9 +46,8 @@ _CAP = const(600)  # line buffer
 _ROOM = const(549)  # _CAP - _P - 11: the tail (colour reset, newline) always fits
 _SYNC = const(10000)  # ms between RTC reads
 _DAY = const(86400000)
-# Logger._A, the logger's state: the code (int) whose segment "tag#code:[ text]" the BytesIO
-# holds, else None; its length; its level; the line's length after _P when the line buffer
-# already holds that bare status line, else 0.
+# Logger._A, the logger's state: the code (int) whose bare status line the line buffer holds
+# (else None), its level, and the line's length after _P.
 _K = const(0)
 _H = const(2)
 _Z = const(3)
@@ -58,7 +59,7 @@ _T0 = const(6)
 _M0 = const(7)
 _SC = const(8)
 # write() flags and language of the text; ASCII only; colour; service tags; the line buffer,
-# a memoryview of it from _P, the BytesIO where the tail is assembled.
+# a memoryview of it from _P, the BytesIO where a line is assembled.
 _F = const(9)
 _G = const(10)
 _AS = const(11)
@@ -67,15 +68,15 @@ _S = const(13)
 _L = const(14)
 _V = const(15)
 _B = const(16)
-# The cache of status lines: codes (None: free), then (place, length, level) of each; the
-# BytesIO holding them; where the next one goes; the next entry to reuse.
+# The cache of bare status lines: codes (None: free); (place, length, level) of each; the
+# BytesIO holding them; where the next one goes; the next entry to reuse; its size in bytes.
 _CK = const(17)
 _CM = const(18)
 _CC = const(19)
 _CP = const(20)
 _CI = const(21)
+_CS = const(1)
 _N = const(8)  # entries
-_CS = const(1)  # its size, bytes
 # Pieces of lines, as (offset, length): " -- " 0,4 " id=" 3,4 " trace=" 7,7 " type=" 14,6
 # ESC[0m 20,4 newline 24,1 # 25,1 ? 26,1 ": " 27,2; levels DIWE at 29, their colours at 33;
 # at 37 and 41 the offsets and lengths of the separators of id, trace, type and note.

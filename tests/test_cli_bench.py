@@ -1,5 +1,5 @@
-"""tools/bench_annotate.py: the rows it returns, on a small log (the README's figures come from
-`python -m onenetlog_tools.bench_annotate` at 1,000,000 lines)."""
+"""tools/bench_annotate.py and tools/bench_logger.py: the rows they return, on small runs (the
+README's figures come from `make bench`: 1,000,000 lines, 20,000 calls per timing)."""
 
 from onenetlog_tools.bench_annotate import MIX, WORST, bench_annotate
 
@@ -15,3 +15,15 @@ def test_rows_compare_annotate_with_the_copy_loop_on_the_same_logs():
         assert copy["MB"] == ann["MB"] > 0 and copy["% of copy loop"] == 100.0
         assert abs(ann["% of copy loop"] - 100 * ann["MB/s"] / copy["MB/s"]) < 1
     assert len(WORST) == 4
+
+
+def test_logger_rows_set_each_figure_beside_a_baseline_of_the_same_run():
+    from onenetlog_tools.bench_logger import bench_logger
+
+    rows = bench_logger(n=300)
+    assert len(rows) == 7 and all(len(r) == 4 for r in rows)
+    for what, fig, base, base_fig in rows[:-1]:
+        assert float(fig) > 0 and float(base_fig) > 0 and base, what
+    assert "print()" in rows[0][2] and "logging.warning()" in rows[2][2]
+    assert 0 < int(rows[5][1]) <= 4096  # the import budget
+    assert rows[-1][1] == "0"  # 100,000 lines leave the heap flat

@@ -109,14 +109,11 @@ def main(argv=None):
                         bench_decoder(work)))
             print()
         if "logger" in parts:
-            try:
-                from .bench_logger import bench_logger
-            except ImportError:
-                print("logger: tools/bench_logger.py not present")
-            else:
-                rows = bench_logger()
-                print(table("Logger on the unix port", ["what", "figure", "baseline", "baseline figure"], rows))
-                print()
+            from .bench_logger import bench_logger
+
+            rows = bench_logger()
+            print(table("Logger on the unix port", ["what", "figure", "baseline", "baseline figure"], rows))
+            print()
         if "annotate" in parts:
             from .bench_annotate import bench_annotate
 

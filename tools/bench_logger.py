@@ -63,6 +63,9 @@ import io
 cap = io.BytesIO()
 Logger(cap, None, 10, "en", 1, False, False, False).status(1104)
 line = str(cap.getvalue(), "utf-8")[:-1]
+cap = io.BytesIO()
+Logger(cap, None, 10, "en", 1, False, False, False).status(1104, "connect failed", N)
+noted = len(cap.getvalue()) - 1
 def printed():
     for _ in range(N):
         print(line)
@@ -74,6 +77,10 @@ text = "x" * max(0, len(line) - len("mqtt 1104 "))
 def logged():
     for _ in range(N):
         lo.warning("mqtt %d %s", 1104, text)
+text2 = "x" * max(0, noted - len("mqtt 1104 "))
+def logged_note():
+    for _ in range(N):
+        lo.warning("mqtt %d %s", 1104, text2)
 out("len", len(line))
 out("status_same", best(status_same))
 out("status_changing", best(status_changing))
@@ -81,6 +88,8 @@ out("status_cold", best(status_cold))
 out("cache", len(log._A[17]))
 out("codes", len(every))
 out("status_note", best(status_note))
+out("len_note", noted)
+out("logging_note", best(logged_note))
 out("info", best(info))
 out("print", best(printed))
 out("logging", best(logged))
@@ -111,20 +120,20 @@ def _prepare(work):
     return path
 
 
-def measure(path):
-    """{key: figure} from one run of SCRIPT in path."""
-    done = subprocess.run([find_micropython(), "-X", f"heapsize={HEAP}", "-c", f"N = {N}\n" + SCRIPT],
+def measure(path, n=N):
+    """{key: figure} from one run of SCRIPT in path, n lines per timing."""
+    done = subprocess.run([find_micropython(), "-X", f"heapsize={HEAP}", "-c", f"N = {n}\n" + SCRIPT],
                           cwd=path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=600)
     if done.returncode != 0:
         raise RuntimeError(done.stderr.strip()[-500:])
     return dict(line.split(" ", 1) for line in done.stderr.splitlines())
 
 
-def bench_logger():
-    """Rows: what, figure, baseline, baseline figure."""
+def bench_logger(n=N):
+    """Rows: what, figure, baseline, baseline figure; n lines per timing."""
     work = tempfile.mkdtemp(prefix="bench-logger-")
     try:
-        m = measure(_prepare(work))
+        m = measure(_prepare(work), n)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     pr = float(m["print"])
@@ -136,7 +145,8 @@ def bench_logger():
          "5 × print()", f"{5 * pr:.2f}"],
         [f"µs status() line, each line the next of all {m['codes']} codes (decoded from table.bin; "
          f"the cache holds {m['cache']})", m["status_cold"], lg, m["logging"]],
-        ["µs status() line with a note and an id", m["status_note"], lg, m["logging"]],
+        [f"µs status() line with a note and an id ({m['len_note']} chars)", m["status_note"],
+         f"logging.warning() of a {m['len_note']}-char line", m["logging_note"]],
         ["µs info() plain line", m["info"], lg, m["logging"]],
         ["import heap B, onenetlog.logger beyond the decoder", m["import_logger"],
          f"import heap B, logging ({upylib.PROJECT} {upylib.VERSION}, .mpy)", m["import_logging"]],

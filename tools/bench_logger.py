@@ -139,9 +139,9 @@ def bench_logger(n=N):
     pr = float(m["print"])
     lg = f"logging.warning() of a {m['len']}-char line ({upylib.PROJECT} {upylib.VERSION})"
     return [
-        ["µs status() line, same code again (decode cached)", m["status_same"],
+        ["µs status() line, same code again", m["status_same"],
          f"print() of the same {m['len']}-char line", m["print"]],
-        ["µs status() line, code changing every line among 6 (Logger's cache)", m["status_changing"],
+        ["µs status() line, code changing every line among 6 (the Logger's cache)", m["status_changing"],
          "5 × print()", f"{5 * pr:.2f}"],
         [f"µs status() line, each line the next of all {m['codes']} codes (decoded from table.bin; "
          f"the cache holds {m['cache']})", m["status_cold"], lg, m["logging"]],

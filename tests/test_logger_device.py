@@ -131,6 +131,40 @@ def test_cached_lines_are_the_lines_a_logger_without_cache_writes(run):
             assert int(decoded_a) < int(decoded_b), row
 
 
+# ticks_ms() scripted: lines within one ms share its digits, the next ms gets its own, whatever
+# their count, and a line of the same ms after another code or a note keeps the right time.
+TICKS = """
+import onenetlog.logger as lg
+from onenetlog.logger import Logger
+class Last:
+    def write(self, buf, off=0, n=-1):
+        self.v = bytes(buf[off:off + n] if n >= 0 else buf[off:])
+seq = [5, 5, 123456, 123456, 123456, 7, 7, 99999999, 0, 0, 42]
+at = [0]
+def ticks():
+    at[0] += 1
+    return seq[at[0] - 1]
+s = Last()
+log = Logger(s, None, 0, "en", 0, True, False, False)
+lg.ticks_ms = ticks
+for i, c in enumerate([200, 200, 1104, 1104, 404, 1104, 1104, 200, 200, None, 1104]):
+    if c is None:
+        log.info("x")
+    else:
+        log.status(c, "n" if i == 4 else "")
+    print(s.v.decode().split(")")[0])
+"""
+
+
+@pytest.mark.parametrize("run", [run_upy, run_cpy])
+def test_lines_of_one_ms_share_its_digits(run):
+    got = run(TICKS, "full").splitlines()
+    want = [f"\x1b[3{c}m{L} ({t}" for c, L, t in [
+        ("2", "I", 5), ("2", "I", 5), ("1", "E", 123456), ("1", "E", 123456), ("3", "W", 123456),
+        ("1", "E", 7), ("1", "E", 7), ("2", "I", 99999999), ("2", "I", 0), ("2", "I", 0), ("1", "E", 42)]]
+    assert got == want
+
+
 @pytest.mark.parametrize("tier", TIERS)
 def test_every_text_fits_the_line(tier):
     out = run_upy(f"CODES = {CODES!r}\n" + """

@@ -30,8 +30,6 @@ The finished status lines of the last 8 int codes (without their time) are kept 
 bytes, so a code logged again costs one copy, not a decode from table.bin.
 """
 
-import sys
-import time
 import onenetlog
 
 try:
@@ -77,6 +75,9 @@ _CP = const(20)
 _CI = const(21)
 _CS = const(1)
 _N = const(8)  # entries
+# The ticks_ms() whose digits the line buffer holds (-1: none), and where they start.
+_TT = const(22)
+_TS = const(23)
 # Pieces of lines, as (offset, length): " -- " 0,4 " id=" 3,4 " trace=" 7,7 " type=" 14,6
 # ESC[0m 20,4 newline 24,1 # 25,1 ? 26,1 ": " 27,2; levels DIWE at 29, their colours at 33;
 # at 37 and 41 the offsets and lengths of the separators of id, trace, type and note.
@@ -89,6 +90,8 @@ class Logger:
                  clock=None, cache=512):
         self.level = level
         self.dropped = 0  # line copies a sink refused, and lines that could not be made
+        import sys
+
         self.sinks = list(stream) if isinstance(stream, list) or isinstance(stream, tuple) else [stream or sys.stdout]
         n = bytearray(name if isinstance(name, bytes) else str(name or "log").encode())[:32]
         for i in range(len(n)):
@@ -99,7 +102,7 @@ class Logger:
         self._A = [None, cache, 30, 0, 0 if clock is None else 2 if clock else 1, 0, ticks_ms() - _SYNC, 0, -1,  # pyright: ignore[reportOperatorIssue]
                    (1 << min(max(verbosity, 0), 2) + 3) - 4 | (32 if ascii else 0), "en" if ascii else lang,
                    ascii, color, name is None, n, memoryview(n)[_P:], BytesIO(_CAP - _P), [None] * _N,
-                   [0] * (3 * _N), BytesIO(cache), 0, 0]
+                   [0] * (3 * _N), BytesIO(cache), 0, 0, -1, 0]
         self.log(-2, None)  # read the RTC
 
     def debug(self, msg, code=None):
@@ -139,12 +142,14 @@ class Logger:
         t = ticks_ms()
         if x[_W] != 1 and (not 0 <= ticks_diff(t, x[_T0]) < _SYNC or x[_Y] and x[_M0] + ticks_diff(t, x[_T0]) >= _DAY):
             try:  # read the RTC (allocates: under heap_lock it fails and the old base stays)
+                import time
+
                 n = time.time_ns()
                 s = time.localtime(n // 1000000000)
                 x[_Y] = x[_W] == 2 or s[0] >= 2024
                 x[_M0] = ((s[3] * 60 + s[4]) * 60 + s[5]) * 1000 + n // 1000000 % 1000
                 x[_T0] = t
-                x[_SC] = -1
+                x[_SC] = x[_TT] = -1
                 n = s[0] * 10000 + s[1] * 100 + s[2]
                 i = _P - 16
                 while i > _P - 26:  # YYYY-MM-DD, backwards
@@ -303,13 +308,17 @@ class Logger:
                     l[s] = 48 + m % 10
                     m //= 10
                 s -= 20
+            elif t == x[_TT]:  # the line buffer holds this ms's digits
+                s = x[_TS]
             else:
+                x[_TT] = t
                 while True:
                     s -= 1
                     l[s] = 48 + t % 10  # pyright: ignore[reportOperatorIssue]
                     t //= 10  # pyright: ignore[reportOperatorIssue]
                     if not t:
                         break
+                x[_TS] = s
             k = 3 if level >= 40 else 2 if level >= 30 else 1 if level >= 20 else 0
             l[s - 1] = 40  # (
             l[s - 2] = 32

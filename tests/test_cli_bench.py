@@ -21,9 +21,10 @@ def test_logger_rows_set_each_figure_beside_a_baseline_of_the_same_run():
     from onenetlog_tools.bench_logger import bench_logger
 
     rows = bench_logger(n=300)
-    assert len(rows) == 7 and all(len(r) == 4 for r in rows)
+    assert len(rows) == 8 and all(len(r) == 4 for r in rows)
     for what, fig, base, base_fig in rows[:-1]:
         assert float(fig) > 0 and float(base_fig) > 0 and base, what
     assert "print()" in rows[0][2] and "logging.warning()" in rows[2][2]
-    assert 0 < int(rows[5][1]) <= 4096  # the import budget
+    assert "freeze build" in rows[3][0]
+    assert 0 < int(rows[6][1]) <= 4096  # the import budget
     assert rows[-1][1] == "0"  # 100,000 lines leave the heap flat

@@ -105,6 +105,41 @@ out("flat", gc.mem_alloc() - a)
 """
 
 
+# The same cold lines from a freeze build: the text inline in table.py, a bytes constant that
+# stays in flash when frozen (in RAM here), so no line reads table.bin.
+COLD = """
+import sys, time, onenetlog
+from onenetlog.logger import Logger
+log = Logger(sys.stdout, None, 10, "en", 1, False, False, False)
+every = onenetlog.codes()
+def best(fn):
+    r = []
+    for _ in range(3):
+        t = time.ticks_us()
+        fn()
+        r.append(time.ticks_diff(time.ticks_us(), t) / N)
+    return "%.2f" % min(r)
+def status_cold():
+    for i in range(N):
+        log.status(every[i % len(every)])
+sys.stderr.write("status_cold %s\\n" % best(status_cold))
+"""
+
+
+def _prepare_freeze(work):
+    """The full tier's freeze build, each .py compiled to .mpy as the firmware would hold it."""
+    build.build("full", work, freeze=True)
+    path = build.out_dir(work, "full", freeze=True)
+    for root, _, files in os.walk(path):
+        for name in files:
+            src = os.path.join(root, name)
+            if name.endswith(".py"):
+                if name != "main.py":
+                    build.compile_mpy(src, src[:-3] + ".mpy", name)
+                os.remove(src)
+    return path
+
+
 def _prepare(work):
     """The full tier's build plus micropython-lib logging compiled to .mpy beside it."""
     build.build("full", work)
@@ -120,9 +155,9 @@ def _prepare(work):
     return path
 
 
-def measure(path, n=N):
-    """{key: figure} from one run of SCRIPT in path, n lines per timing."""
-    done = subprocess.run([find_micropython(), "-X", f"heapsize={HEAP}", "-c", f"N = {n}\n" + SCRIPT],
+def measure(path, n=N, script=SCRIPT):
+    """{key: figure} from one run of script in path, n lines per timing."""
+    done = subprocess.run([find_micropython(), "-X", f"heapsize={HEAP}", "-c", f"N = {n}\n" + script],
                           cwd=path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=600)
     if done.returncode != 0:
         raise RuntimeError(done.stderr.strip()[-500:])
@@ -134,6 +169,7 @@ def bench_logger(n=N):
     work = tempfile.mkdtemp(prefix="bench-logger-")
     try:
         m = measure(_prepare(work), n)
+        frozen = measure(_prepare_freeze(work), n, COLD)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     pr = float(m["print"])
@@ -145,6 +181,8 @@ def bench_logger(n=N):
          "5 × print()", f"{5 * pr:.2f}"],
         [f"µs status() line, each line the next of all {m['codes']} codes (decoded from table.bin; "
          f"the cache holds {m['cache']})", m["status_cold"], lg, m["logging"]],
+        ["the same, freeze build (text inline in table.py: flash on a board; no reads)", frozen["status_cold"],
+         lg, m["logging"]],
         [f"µs status() line with a note and an id ({m['len_note']} chars)", m["status_note"],
          f"logging.warning() of a {m['len_note']}-char line", m["logging_note"]],
         ["µs info() plain line", m["info"], lg, m["logging"]],

@@ -26,7 +26,7 @@ Each line is assembled in buffers the constructor makes and goes to each sink in
 write(buf, off, n), else write(bytes), else write(str). status(code) of an int, bytes or
 decimal str code allocates nothing (works under micropython.heap_lock()). A call never raises:
 lines that cannot be made, and copies a sink refuses, are counted in Logger.dropped.
-The finished status lines of the last 8 int codes (without their time) are kept in `cache`
+The status lines of the 8 int codes decoded last (without their time) are kept in `cache`
 bytes, so a code logged again costs one copy, not a decode from table.bin.
 """
 

@@ -267,6 +267,29 @@ print(gc.mem_alloc() - a)
 """
 
 
+INSTANCE = """
+import gc
+from onenetlog.logger import Logger
+gc.collect()
+a = gc.mem_alloc()
+l0 = Logger(None, None, 10, "zh", 1, False, False, False, 0)
+gc.collect()
+b = gc.mem_alloc()
+l1 = Logger()
+gc.collect()
+c = gc.mem_alloc()
+l2 = Logger(None, None, 10, "zh", 1, False, False, False, 2048)
+gc.collect()
+print(b - a, c - b, gc.mem_alloc() - c)
+"""
+
+
+def test_a_logger_takes_its_buffers_and_its_cache():
+    # README: 2240 B with cache=0, 2720 B with the default 512 B of cache
+    none, default, big = map(int, run_upy(INSTANCE).split())
+    assert none <= 2240 and default <= none + 512 and big <= none + 2048, (none, default, big)
+
+
 @pytest.mark.parametrize("tier", ["full", "min"])
 def test_importing_the_logger_costs_at_most_4k_beyond_the_decoder(tier):
     cost = int(run_upy(IMPORT, tier))

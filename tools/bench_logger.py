@@ -14,6 +14,21 @@ from .ptybridge import find_micropython
 HEAP = "64k"
 N = 20000  # lines per timing; each timing is the best of 3
 
+# Timing, and the cold lines: each the next of every code, so none is in the logger's cache.
+TIMING = """
+def best(fn):
+    r = []
+    for _ in range(3):
+        t = time.ticks_us()
+        fn()
+        r.append(time.ticks_diff(time.ticks_us(), t) / N)
+    return "%.2f" % min(r)
+every = onenetlog.codes()
+def status_cold():
+    for i in range(N):
+        log.status(every[i % len(every)])
+"""
+
 # Runs in the build folder with stdout to /dev/null (every line really goes through print /
 # write to it); figures go to stderr as "key value".
 SCRIPT = """
@@ -36,23 +51,13 @@ gc.collect()
 out("import_logging", gc.mem_alloc() - a)
 log = Logger(sys.stdout, None, 10, "en", 1, False, False, False)
 codes = [1104, 1105, 1106, 1107, 1101, 1103]
-def best(fn):
-    r = []
-    for _ in range(3):
-        t = time.ticks_us()
-        fn()
-        r.append(time.ticks_diff(time.ticks_us(), t) / N)
-    return "%.2f" % min(r)
+""" + TIMING + """
 def status_same():
     for _ in range(N):
         log.status(1104)
 def status_changing():
     for i in range(N):
         log.status(codes[i % 6])
-every = onenetlog.codes()
-def status_cold():  # every line a code not in the logger's cache: decoded from table.bin
-    for i in range(N):
-        log.status(every[i % len(every)])
 def status_note():
     for i in range(N):
         log.status(1104, "connect failed", i)
@@ -111,17 +116,7 @@ COLD = """
 import sys, time, onenetlog
 from onenetlog.logger import Logger
 log = Logger(sys.stdout, None, 10, "en", 1, False, False, False)
-every = onenetlog.codes()
-def best(fn):
-    r = []
-    for _ in range(3):
-        t = time.ticks_us()
-        fn()
-        r.append(time.ticks_diff(time.ticks_us(), t) / N)
-    return "%.2f" % min(r)
-def status_cold():
-    for i in range(N):
-        log.status(every[i % len(every)])
+""" + TIMING + """
 sys.stderr.write("status_cold %s\\n" % best(status_cold))
 """
 

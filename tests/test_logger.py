@@ -215,6 +215,29 @@ def test_an_overlong_note_is_cut_whole():
     assert len(raw) <= 600 and d["body"].endswith("长") and " id=" + "1" * 100 + " -- " in d["body"]
 
 
+def test_a_note_fills_the_line_to_its_last_byte_and_is_cut_at_a_character():
+    log, s = logger(name="d", lang="en", verbosity=0, clock=False)
+    room = 549 - len("d#1104: token expired -- ")  # the note's bytes: the line has 560 after the time
+    for note, kept in [("a" * (room - 1) + "Z", "a" * (room - 1) + "Z"),  # fits exactly
+                       ("a" * (room + 5), "a" * room),  # cut after room ASCII bytes
+                       ("a" * (room - 1) + "长", "a" * (room - 1)),  # a character across the end
+                       ("a" * (room - 3) + "长x", "a" * (room - 3) + "长")]:  # one ending there
+        log.status(1104, note)
+        assert split_status(one(s)["body"], "token expired")[4] == kept
+
+
+def test_the_cache_size_is_a_number_of_bytes():
+    for size in (0, -5, 7.9, "64", 10**6):
+        log, s = logger(lang="en", verbosity=0, clock=False, cache=size)
+        log.status(1104)
+        log.status(1105)
+        log.status(1104)
+        assert [d["code"] for d in lines(s.text())] == ["1104", "1105", "1104"] and log.dropped == 0
+    for bad in (None, "big", b"x" * 10, object()):
+        with pytest.raises((TypeError, ValueError)):
+            Logger(cache=bad)
+
+
 def test_a_raising_sink_is_counted_and_the_others_keep_working():
     good, text, binary = Sink(), io.StringIO(), io.BytesIO()
     bad = Broken(OSError(5, "EIO"))
@@ -271,6 +294,16 @@ def test_a_onejson_reply_with_its_topic(payload):
     d = one(s)
     assert (d["level"], d["tag"], d["code"]) == ("E", "thing", "305")
     assert d["body"] == onenetlog.message(305) + " id=123 type=1.2"
+
+
+def test_a_one_byte_code_is_a_coap_byte_unless_it_is_json_text():
+    log, s = logger(lang="en", verbosity=0)
+    for reply in ({"code": b"\x84"}, {"code": bytearray(b"\x84")}, b'{"code":132}', {"code": 0x84}):
+        log.status(reply)
+        assert one(s)["code"] == "404", reply
+    for reply in (b'{"code":"\x84"}', '{"code":"b"}', {"code": "b"}):
+        log.status(reply)
+        assert one(s)["code"] == "?", reply
 
 
 def test_a_reply_without_code_and_broken_json():

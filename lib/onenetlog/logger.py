@@ -89,6 +89,7 @@ class Logger:
     def __init__(self, stream=None, name=None, level=10, lang="zh", verbosity=1, color=False, ascii=False,
                  clock=None, cache=512):
         self.level = level
+        cache = max(0, int(cache))  # bytes; TypeError or ValueError if it is no number
         self.dropped = 0  # line copies a sink refused, and lines that could not be made
         import sys
 
@@ -239,15 +240,14 @@ class Logger:
                                     v = text(v)
                             except Exception:
                                 v = "?"
-                        n = b.write(v, 0, _ROOM - i) + i
+                        n = b.write(v, 0, _ROOM + 1 - i) + i
                         b.seek(0)
                         b.readinto(x[_V], n)
-                        c = n == _ROOM  # cut: drop a character it may have split
-                        k = n
-                        while c and k > i and l[_P + k - 1] >> 6 == 2:
-                            k -= 1
-                        if c and k > i and n - k < (l[_P + k - 1] > 0xDF) + (l[_P + k - 1] > 0xEF) + 1:
-                            n = k - 1
+                        c = n > _ROOM
+                        if c:  # cut before the character that crosses _ROOM
+                            n = _ROOM
+                            while n > i and l[_P + n] >> 6 == 2:
+                                n -= 1
                         w = 33 if q < 3 else 32  # ids: no space
                         for k in range(_P + i, _P + n):
                             if not w <= l[k] < 127:

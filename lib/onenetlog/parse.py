@@ -189,7 +189,7 @@ def parse(code, note, id, trace, type):
     c = field(code, "code")
     if c is None:
         c = field(code, "status")
-    if isinstance(c, bytes) and len(c) == 1:  # a JSON string is text: never one raw CoAP byte
+    if isinstance(c, bytes) and len(c) == 1 and not isinstance(code, dict):  # a JSON string: text
         c = b" " + c
     if id is None:
         id = field(code, "id")

@@ -79,9 +79,9 @@ _N = const(8)  # entries
 _TT = const(22)
 _TS = const(23)
 # Pieces of lines, as (offset, length): " -- " 0,4 " id=" 3,4 " trace=" 7,7 " type=" 14,6
-# ESC[0m 20,4 newline 24,1 # 25,1 ? 26,1 ": " 27,2; levels DIWE at 29, their colours at 33;
-# at 37 and 41 the offsets and lengths of the separators of id, trace, type and note.
-_TEXT = b" -- id= trace= type=\x1b[0m\n#?: DIWE6231\x03\x07\x0e\x00\x04\x07\x06\x04"
+# ESC[0m 20,4 newline 24,1 # 25,1 ": " 26,2; levels DIWE at 28, their colours at 32;
+# at 36 and 40 the offsets and lengths of the separators of id, trace, type and note.
+_TEXT = b" -- id= trace= type=\x1b[0m\n#: DIWE6231\x03\x07\x0e\x00\x04\x07\x06\x04"
 del const
 
 
@@ -184,7 +184,7 @@ class Logger:
             if code is None:
                 b.seek(0)
                 b.write(self.name)
-                b.write(_TEXT, 27, 1)  # :
+                b.write(_TEXT, 26, 1)  # :
                 e = b.tell()
             elif j == -1:  # decode: "tag#code: text", tag and code ? if unknown
                 b.seek(0)
@@ -226,9 +226,9 @@ class Logger:
                         if b.tell() + 7 >= _ROOM:
                             continue
                         if code is None:
-                            b.write(_TEXT, 28, 1)
+                            b.write(_TEXT, 27, 1)
                         else:
-                            b.write(_TEXT, _TEXT[37 + q], _TEXT[41 + q])
+                            b.write(_TEXT, _TEXT[36 + q], _TEXT[40 + q])
                         i = b.tell()
                         if not isinstance(v, str):
                             try:
@@ -323,13 +323,13 @@ class Logger:
             l[s - 1] = 40  # (
             l[s - 2] = 32
             s -= 3
-            l[s] = _TEXT[29 + k]
+            l[s] = _TEXT[28 + k]
             if x[_C]:
                 s -= 5
                 l[s] = 27  # ESC [ 3 x m
                 l[s + 1] = 91
                 l[s + 2] = 51
-                l[s + 3] = _TEXT[33 + k]
+                l[s + 3] = _TEXT[32 + k]
                 l[s + 4] = 109
         except Exception:
             x[_K] = None

@@ -53,13 +53,15 @@ if _D is None:
 def _find(code):
     # Any input -> start of its record in _A (DATA itself when inline, else _REC), or -1;
     # the canonical code goes to _N (-1: not a code). Codes: int; decimal or dotted CoAP "4.04"
-    # as str or bytes (blanks around it are fine); one raw CoAP byte (bytes). CoAP bytes 0x40-0x5f and
-    # 0x80-0xbf become c*100+dd. int, bytes and decimal str allocate nothing.
+    # as str or bytes (blanks around it are fine); one raw CoAP byte, as bytes (a str is text).
+    # CoAP bytes 0x40-0x5f and 0x80-0xbf become c*100+dd. int, bytes and decimal str allocate
+    # nothing.
     global _A, _N
     _N = n = -1
     try:
         if isinstance(code, str):
-            code = int(code) if len(code) < 10 and code.isdigit() and (_MPY or code.isascii()) else (" " + code).encode()
+            code = (int(code) if len(code) < 10 and code.isdigit() and (_MPY or code.isascii())
+                    else (" " + code).encode())
         if isinstance(code, int) and not isinstance(code, bool):
             n = code
         elif isinstance(code, bytes) or isinstance(code, bytearray):
@@ -149,8 +151,8 @@ def write(stream, code, lang="zh", flags=95):
     """Write code's line to stream: the parts chosen by flags (default: all, then a newline),
     allocating nothing on MicroPython, where the stream needs write(buf, off, n) (sys.stdout,
     UART, files). flags: 1 service, 2 code, 4 message, 8 reason, 16 step, 32 ASCII only,
-    64 newline, 128 service tag instead of name, 256 "tag#code: text" (the Logger's form). Returns the code's level (see level()), or 0
-    if the stream failed; never raises."""
+    64 newline, 128 service tag instead of name, 256 "tag#code: text" (the Logger's form).
+    Returns the code's level (see level()), or 0 if the stream failed; never raises."""
     try:
         s = stream
         p = _find(code)

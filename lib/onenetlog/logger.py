@@ -56,8 +56,9 @@ _Y = const(5)
 _T0 = const(6)
 _M0 = const(7)
 _SC = const(8)
-# write() flags and language of the text; ASCII only; colour; service tags; the line buffer,
-# a memoryview of it from _P, the BytesIO where a line is assembled.
+# write() flags and language of the text; ASCII only; the tail's length (5 with colour, 1);
+# service tags; the line buffer, a memoryview of it from _P, the BytesIO where a line is
+# assembled.
 _F = const(9)
 _G = const(10)
 _AS = const(11)
@@ -102,7 +103,7 @@ class Logger:
         n = bytearray(_CAP)
         self._A = [None, cache, 30, 0, 0 if clock is None else 2 if clock else 1, 0, ticks_ms() - _SYNC, 0, -1,  # pyright: ignore[reportOperatorIssue]
                    (1 << min(max(verbosity, 0), 2) + 3) - 4 | (32 if ascii else 0), "en" if ascii else lang,
-                   ascii, color, name is None, n, memoryview(n)[_P:], BytesIO(_CAP - _P), [None] * _N,
+                   ascii, 5 if color else 1, name is None, n, memoryview(n)[_P:], BytesIO(_CAP - _P), [None] * _N,
                    [0] * (3 * _N), BytesIO(cache), 0, 0, -1, 0]
         self.log(-2, None)  # read the RTC
 
@@ -152,14 +153,12 @@ class Logger:
                 x[_T0] = t
                 x[_SC] = x[_TT] = -1
                 n = s[0] * 10000 + s[1] * 100 + s[2]
-                i = _P - 16
-                while i > _P - 26:  # YYYY-MM-DD, backwards
+                for i in range(_P - 16, _P - 26, -1):  # YYYY-MM-DD, backwards
                     if i == _P - 18 or i == _P - 21:
                         l[i] = 45
                     else:
                         l[i] = 48 + n % 10
                         n //= 10
-                    i -= 1
             except Exception:
                 pass
         try:
@@ -172,14 +171,14 @@ class Logger:
                     j = -2
                     h = x[_H]
                 elif code in x[_CK]:
-                    j = x[_CK].index(code)
-                    h = x[_CM][3 * j + 2]
+                    j = 3 * x[_CK].index(code)  # where its place, length and level are
+                    h = x[_CM][j + 2]
             if level >= 0:
                 if level < self.level:
                     return
             elif self.level > 20 and (h if j != -1 else onenetlog.level(code)) < self.level:
                 return
-            z = 5 if x[_C] else 1  # the tail: colour reset, newline
+            z = x[_C]  # the tail: colour reset, newline
             u = msg or msg.__class__ is int or id is not None or trace is not None or type is not None
             if code is None:
                 b.seek(0)
@@ -193,19 +192,27 @@ class Logger:
                     b.write(_TEXT, 25, 1)  # #
                 h = onenetlog.write(b, code, x[_G], x[_F] | (387 if x[_S] else 258))  # returns the level
                 e = b.tell()  # every text fits: tests/test_logger_device.py
+                b.write(_TEXT, 25 - z, z)
+                n = b.tell()
                 b.seek(0)
-                b.readinto(x[_V], e)
+                b.readinto(x[_V], n)
                 if l[_P] == 63 and l[_P + 1] == 35:  # no service: the logger's name
                     b.seek(0)
                     b.write(self.name)
-                    b.write(l, _P + 1, e - 1)
-                    e = b.tell()
+                    b.write(l, _P + 1, n - 1)
+                    e += b.tell() - n
+                    n = b.tell()
+                    b.seek(0)
+                    b.readinto(x[_V], n)
+                x[_K] = code if code.__class__ is int else None
+                x[_Z] = n
+                x[_H] = h
             else:
                 if j >= 0:  # a cached line: one copy
                     k = x[_CM]
                     c = x[_CC]
-                    c.seek(k[3 * j])
-                    x[_Z] = k[3 * j + 1]
+                    c.seek(k[j])
+                    x[_Z] = k[j + 1]
                     c.readinto(x[_V], x[_Z])
                     x[_K] = code
                     x[_H] = h
@@ -216,7 +223,7 @@ class Logger:
             if level < 0:
                 level = h
             n = x[_Z]
-            if j == -1 or u:
+            if u or code is None:
                 x[_K] = None  # the line buffer will not hold a bare line
                 x[_Z] = 0
                 b.seek(e)
@@ -262,29 +269,27 @@ class Logger:
                 n = b.tell()
                 b.seek(0)
                 b.readinto(x[_V], n)
-                if j == -1 and code.__class__ is int:  # keep "tag#code: text" and the tail
-                    if not u:
-                        x[_K] = code
-                        x[_Z] = n
-                        x[_H] = h
-                    k = x[_CM]
-                    c = x[_CC]
-                    i = x[_CP]
-                    if e + z <= x[_CS]:
-                        if i + e + z > x[_CS]:  # full: start again, empty
-                            i = 0
-                            for j in range(_N):
-                                x[_CK][j] = None
-                        j = x[_CI]
-                        x[_CI] = (j + 1) % _N
-                        x[_CK][j] = code
-                        k[3 * j] = i
-                        k[3 * j + 1] = e + z
-                        k[3 * j + 2] = h
-                        c.seek(i)
-                        c.write(l, _P, e)
-                        c.write(_TEXT, 25 - z, z)
-                        x[_CP] = c.tell()
+            if j == -1 and code.__class__ is int:  # keep "tag#code: text" and the tail
+                k = x[_CM]
+                c = x[_CC]
+                i = x[_CP]
+                m = e + z
+                if m <= x[_CS]:
+                    if i + m > x[_CS]:  # full: start again, empty
+                        i = 0
+                        for j in range(_N):
+                            x[_CK][j] = None
+                    j = x[_CI]
+                    x[_CI] = (j + 1) % _N
+                    x[_CK][j] = code
+                    j *= 3
+                    k[j] = i
+                    k[j + 1] = m
+                    k[j + 2] = h
+                    x[_CP] = i + m
+                    c.seek(i)
+                    c.write(l, _P, e)
+                    c.write(_TEXT, 25 - z, z)
             s = _P - 2
             l[s] = 41  # ") "
             l[s + 1] = 32
@@ -319,12 +324,12 @@ class Logger:
                     if not t:
                         break
                 x[_TS] = s
-            k = 3 if level >= 40 else 2 if level >= 30 else 1 if level >= 20 else 0
+            k = (level >= 20) + (level >= 30) + (level >= 40)
             l[s - 1] = 40  # (
             l[s - 2] = 32
             s -= 3
             l[s] = _TEXT[28 + k]
-            if x[_C]:
+            if z > 1:
                 s -= 5
                 l[s] = 27  # ESC [ 3 x m
                 l[s + 1] = 91

@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STUBS := $(VENV)/stubs
 PORTS := esp32 rp2
 
-.PHONY: venv demo test bench table typecheck clean
+.PHONY: venv sysdeps demo test bench table typecheck clean
 
 venv: $(VENV)/.installed
 
@@ -23,7 +23,11 @@ demo: venv
 	$(BIN)/onenetlog build --tier full
 	$(BIN)/python -m onenetlog_tools.demo
 
-test: venv
+# Debian packages some tests need (tools/debian-packages.txt); installs only as root.
+sysdeps:
+	bash tools/sysdeps.sh
+
+test: venv sysdeps
 	$(BIN)/python -m pytest -q
 
 bench: venv

@@ -233,16 +233,16 @@ def test_language_default_from_environment():
 
 def test_build_passes_through(tmp_path, capsys):
     assert main(["build", "--tier", "min", "--out", str(tmp_path)]) == 0
-    assert os.path.isfile(tmp_path / "min" / "onenetlog" / "__init__.mpy")
+    assert os.path.isfile(tmp_path / "onenetlog" / "__init__.mpy")
     assert capsys.readouterr().out.splitlines()[-1].endswith("files")
     done = sh("build", "--tier", "nope")
     assert done.returncode == 2 and b"invalid choice" in done.stderr
 
 
 def test_deploy_passes_through(tmp_path):
-    done = sh("deploy", "--tier", "min", "--dist", str(tmp_path), "--port", "/dev/nonexistent-port")
+    done = sh("deploy", "--tier", "min", "--dir", str(tmp_path), "--port", "/dev/nonexistent-port")
     assert done.returncode == 1 and b"Traceback" not in done.stderr
-    assert done.stderr.decode().startswith(f"deploy: error: {os.path.join(tmp_path, 'min')} is not built")
+    assert done.stderr.decode().startswith(f"deploy: error: {tmp_path} is not built")
 
 
 # -- terminal helpers --------------------------------------------------------------------------

@@ -229,7 +229,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(prog="onenetlog build", description=__doc__.splitlines()[0])
     ap.add_argument("--tier", choices=TIERS, default="full")
     ap.add_argument("--out", metavar="DIR",
-                    help="folder to write into, itself: DIR/onenetlog/ and DIR/main.py (--freeze: DIR/manifest.py); "
+                    help="write into DIR itself: DIR/onenetlog/ and DIR/main.py (--freeze: DIR/manifest.py); "
                          "replaces an earlier build there and refuses a folder holding anything else "
                          "(default: dist/<tier>, or dist/freeze-<tier>, in the working directory)")
     ap.add_argument("--freeze", action="store_true",

@@ -33,6 +33,8 @@ def test_tier_tree_is_mpy_plus_table(tier, tmp_path, capsys):
     report = capsys.readouterr().out.splitlines()
     sizes = sum(os.path.getsize(p) for p in build.list_files(str(tmp_path)))
     assert report[-1].split()[0] == str(sizes) and "total" in report[-1]
+    library = sum(os.path.getsize(p) for p in build.list_files(str(pkg)))
+    assert report[-2] == f"{library:8d}  library (onenetlog/)"  # the README's size per tier
 
 
 def test_rebuild_replaces_the_earlier_build(tmp_path):

@@ -4,6 +4,7 @@ must answer as the checkout's does, on real input, without a traceback; the whee
 exactly the package, the board files and its metadata."""
 
 import email.parser
+import re
 import json
 import os
 import shutil
@@ -200,3 +201,143 @@ def test_deploy_and_monitor_without_a_board_are_one_line(installed):
     assert err.startswith("deploy: error: ") and err.count("\n") == 1
     err = run(installed, "monitor", "--port", "/dev/no-such-board", rc=1).stderr.decode()
     assert err.startswith("onenetlog monitor: error: ") and err.count("\n") == 1
+
+
+# -- the README's commands, as shown -----------------------------------------------------------
+
+README = os.path.join(ROOT, "README.md")
+NOT_RUN = "<!-- readme-test: not run ("
+
+
+def readme_blocks():
+    """[(language, marker line before the fence, body lines dedented, line number of the first)]
+    of README's fenced blocks."""
+    lines = open(README, encoding="utf-8").read().split("\n")
+    blocks = []
+    i = 0
+    while i < len(lines):
+        fence = re.match(r"^( *)```(\w*)$", lines[i])
+        if not fence:
+            i += 1
+            continue
+        indent, lang = len(fence.group(1)), fence.group(2)
+        end = next(j for j in range(i + 1, len(lines)) if lines[j].strip() == "```")
+        before = next((lines[j].strip() for j in range(i - 1, -1, -1) if lines[j].strip()), "")
+        blocks.append((lang, before, [line[indent:] for line in lines[i + 1:end]], i + 2))
+        i = end + 1
+    return blocks
+
+
+def console_steps(body):
+    """[(command, expected output)] of a console block: `$ ` lines and what follows each."""
+    steps = []
+    for line in body:
+        if line.startswith("$ "):
+            steps.append((line[2:], []))
+        else:
+            assert steps, f"output before any command: {line!r}"
+            steps[-1][1].append(line)
+    return [(cmd, "\n".join(out)) for cmd, out in steps]
+
+
+def test_every_console_block_runs_or_says_why_not():
+    blocks = [(m, body) for lang, m, body, _at in readme_blocks() if lang == "console"]
+    assert blocks
+    for marker, body in blocks:
+        if marker.startswith("<!--") and "readme-test" in marker:
+            assert marker.startswith(NOT_RUN) and marker.endswith(") -->"), marker
+        assert all(line.startswith("$ ") for line in body[:1]), body
+
+
+def test_readme_console_blocks_print_what_they_show(installed):
+    work = os.path.join(installed["home"], "readme")
+    os.makedirs(work)
+    env = clean_env(PATH=os.path.dirname(installed["onenetlog"]) + os.pathsep + os.environ["PATH"])
+    del env["COLUMNS"]
+    ran = 0
+    for lang, marker, body, _at in readme_blocks():
+        if lang != "console" or marker.startswith(NOT_RUN):
+            continue
+        for cmd, want in console_steps(body):
+            done = subprocess.run(["bash", "-c", "set -o pipefail; " + cmd], capture_output=True, cwd=work,
+                                  env=env, timeout=300)
+            got = (done.stdout + done.stderr).decode("utf-8").rstrip("\n")
+            assert done.returncode == 0, f"{cmd}: exit {done.returncode}\n{got}"
+            assert got.split("\n") == want.split("\n") if want else got == "", f"README shows for `{cmd}`:\n{want}\nit prints:\n{got}"
+            ran += 1
+    assert ran >= 8
+
+
+def test_readme_python_sessions_answer_as_shown():
+    import doctest
+
+    sessions = [("\n".join(body), at - 1) for lang, _m, body, at in readme_blocks() if lang == "pycon"]
+    assert sessions
+    for text, at in sessions:
+        test = doctest.DocTestParser().get_doctest(text, {}, "README.md", README, at)
+        runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+        runner.run(test)
+        assert runner.failures == 0 and runner.tries > 5, "a README example answers otherwise (doctest report above)"
+
+
+def size_rows(path, column):
+    """{tier: figure} from the table in path whose header has `column`, first column the tier."""
+    rows = {}
+    head = None
+    for line in open(path, encoding="utf-8"):
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if line.startswith("|") and column in cells:
+            head = cells.index(column)
+        elif head is not None and line.startswith("|") and not set(line) <= set("|-\n"):
+            rows[cells[0].replace("onenetlog ", "")] = cells[head]
+        elif not line.startswith("|"):
+            head = None
+    return rows
+
+
+def test_tier_sizes_in_readme_and_benchmarks_are_what_build_prints(installed):
+    printed = {}
+    for tier in build.TIERS:
+        out = run(installed, "build", "--tier", tier, "--out", os.path.join(installed["home"], "sizes", tier))
+        (line,) = [x for x in out.stdout.decode().splitlines() if x.endswith("library (onenetlog/)")]
+        printed[tier] = line.split()[0]
+    readme = size_rows(README, "library B")
+    bench = size_rows(os.path.join(ROOT, "docs", "benchmarks.md"), "installed B")
+    fix = "\n".join(f"| {t} | {printed[t]} |" for t in build.TIERS)
+    assert readme == printed, f"README's size table; build prints:\n{fix}"
+    assert {t: bench[t] for t in build.TIERS} == printed, f"docs/benchmarks.md's installed B; build prints:\n{fix}"
+
+
+def test_readme_deploy_answer_is_what_deploy_prints():
+    from onenetlog_tools import deploy
+
+    text = open(README, encoding="utf-8").read()
+    shown = [line.strip() for line in text.splitlines() if line.strip().startswith("board: ")]
+    tier = re.search(r"onenetlog deploy --tier (\w+)", text).group(1)
+    marks = {"VERSION": [build.table_version(tier)], "TIER": [tier], "CODES": [str(len(onenetlog.codes()))],
+             "SAMPLE": [f"{deploy.SAMPLE_CODE} {onenetlog.describe(deploy.SAMPLE_CODE, 'en')}"]}
+    assert shown == deploy.check(marks, tier, build.table_version(tier))
+
+
+def test_every_option_the_readme_names_exists(installed):
+    text = open(README, encoding="utf-8").read()
+    spans = re.findall(r"`(onenetlog [a-z]+[^`]*)`", text) + re.findall(r"^\s*\$ (onenetlog [a-z]+.*)$", text, re.M)
+    helps = {}
+    for span in spans:
+        sub = span.split()[1]
+        if sub not in helps:
+            helps[sub] = run(installed, sub, "--help").stdout.decode()
+        for flag in re.findall(r"(?<![\w-])--[a-z][a-z-]*", span):
+            assert flag in helps[sub], f"README: `{span}`: onenetlog {sub} has no {flag}"
+    assert len(helps) >= 7
+
+
+def test_readme_says_which_micropython_it_is():
+    from onenetlog_tools.ptybridge import find_micropython
+
+    done = subprocess.run([find_micropython(), "-c", "import sys; print(sys.implementation.version)"],
+                          capture_output=True, text=True, timeout=60)
+    major, minor, micro, *release = eval(done.stdout)  # a tuple literal such as (1, 29, 0, 'preview')
+    name = f"MicroPython {major}.{minor}" + (f" {release[0]}" if release and release[0] else "")
+    text = " ".join(open(README, encoding="utf-8").read().split())
+    assert name in text, f"the unix port the tests run is {name}"

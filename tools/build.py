@@ -184,12 +184,15 @@ def list_files(folder):
 
 
 def report(files, root):
-    """Print one line per file with its size, then the total."""
-    total = 0
+    """Print one line per file with its size, then the library's size (what /lib/onenetlog
+    takes on a board) and the total."""
+    total = library = 0
     for path in files:
         size = os.path.getsize(path)
         total += size
+        library += size if os.path.basename(os.path.dirname(path)) == PACKAGE else 0
         print(f"{size:8d}  {os.path.relpath(path, root)}")
+    print(f"{library:8d}  library ({PACKAGE}/)")
     print(f"{total:8d}  total, {len(files)} files")
 
 

@@ -518,9 +518,9 @@ class Text:  # a text stream: str only
 count = 0
 for p in NAMES:
     for at in range(len(good[p])):
-        for flip in (0x80, 0xFF, 0x00, 0x0A, 0xC3):
+        for flip in (0x80, 0x01, 0xFF, 0x00, 0x0A, 0xC3):  # two bits flipped, then bytes set
             data = bytearray(good[p])
-            data[at] = data[at] ^ flip if flip == 0x80 else flip
+            data[at] = data[at] ^ flip if flip < 0x81 else flip
             put(p, data)
             FlashLog(P).dump(Text())
             dump()
@@ -538,7 +538,7 @@ print("flips", count)
 @both
 def test_a_flipped_byte_anywhere_dumps_and_writes_without_raising(where, tmp_path):
     out, _ = run(where, FLIPS, tmp_path)
-    assert int(out.split()[-1]) == 5 * 256
+    assert int(out.split()[-1]) == 6 * 256
 
 
 def test_a_text_stream_gets_bad_bytes_replaced(tmp_path):

@@ -35,10 +35,15 @@ except ImportError:  # CPython
     _MPY = False
 
 _PIECE = const(128)  # bytes read or wiped at a time: the buffer each FlashLog keeps
-_HEADER = const(32)  # b"\0flashlog " + 10 digits of generation + " " + 10 digits of size + "\n"
-_GEN_AT = const(10)
-_SIZE_AT = const(21)
-_DIGITS = const(10)
+# The header: b"\0flashlog1 ", then the generation, the log's size and a check (the sum of the
+# bytes before it, mod 100: one changed digit makes the header invalid), each in decimal digits
+# with leading zeros and a space after it; the space after the check is a newline.
+_HEADER = const(32)
+_GEN_AT = const(11)
+_SIZE_AT = const(20)
+_CHECK_AT = const(29)
+_DIGITS = const(8)
+_CHECK_DIGITS = const(2)
 _MIN_SIZE = const(256)
 _NEWLINE = const(10)
 _ERASED = const(0xFF)  # erased NOR flash
@@ -47,7 +52,7 @@ _CONT = const(0x80)
 _LEAD2 = const(0xC0)  # the first byte of a 2-, 3- or 4-byte character is at least this
 _LEAD3 = const(0xE0)
 _LEAD4 = const(0xF0)
-_MAGIC = b"\x00flashlog "
+_MAGIC = b"\x00flashlog1 "
 _NL = b"\n"
 
 
@@ -98,7 +103,8 @@ class FlashLog:
 
     def _open(self):
         # Open both files in place (allocates: the first write, and after a failure to open).
-        # -> True when a file is ready for lines. A file outside the log is made afresh, empty.
+        # -> True when a file is ready for lines. A file outside the log (no valid header) waits
+        # to be wiped at a rotation, or is made afresh if it is longer than half the size.
         self.close()
         try:
             a, gen_a, size_a = _open_part(self.path, self._piece)
@@ -109,8 +115,8 @@ class FlashLog:
                 gen_a = 0
             if gen_b and size_b != self.size:
                 gen_b = 0
-            a = _afresh(a, self.path, gen_a)
-            b = _afresh(b, self._path1, gen_b)
+            a = _afresh(a, self.path, gen_a, self.size // 2)
+            b = _afresh(b, self._path1, gen_b, self.size // 2)
             if gen_b > gen_a:
                 a, b, gen_a = b, a, gen_b
             self._cur, self._old = a or b, b or a
@@ -140,10 +146,11 @@ class FlashLog:
         for at in range(0, half, _PIECE):
             _write(f, piece, 0, min(_PIECE, half - at))
         f.flush()
-        _put_number(piece, _GEN_AT, self._gen + 1)
-        _put_number(piece, _SIZE_AT, self.size)
         for i in range(len(_MAGIC)):
             piece[i] = _MAGIC[i]
+        _put_number(piece, _GEN_AT, _DIGITS, self._gen + 1)
+        _put_number(piece, _SIZE_AT, _DIGITS, self.size)
+        _put_number(piece, _CHECK_AT, _CHECK_DIGITS, _check(piece))
         piece[_HEADER - 1] = _NEWLINE
         f.seek(0)
         _write(f, piece, 0, _HEADER)
@@ -245,9 +252,11 @@ def _open_part(path, buf):
     return f, gen, size
 
 
-def _afresh(f, path, gen):
-    # f (of path) when it is part of the log (gen), else path made afresh: empty, open w+b.
-    if gen:
+def _afresh(f, path, gen, half):
+    # f (of path) if it is part of the log (gen) or no longer than half the size (wiped in
+    # place at a rotation; what it holds stays readable until then), else path made afresh,
+    # empty, open w+b.
+    if f and (gen or f.seek(0, 2) <= half):
         return f
     if f:
         f.close()
@@ -265,29 +274,37 @@ def _header(f, buf):
     for i in range(len(_MAGIC)):
         if buf[i] != _MAGIC[i]:
             return 0, 0
-    gen = _number(buf, _GEN_AT)
-    size = _number(buf, _SIZE_AT)
-    if gen <= 0 or size < _MIN_SIZE:
+    gen = _number(buf, _GEN_AT, _DIGITS)
+    size = _number(buf, _SIZE_AT, _DIGITS)
+    if gen <= 0 or size < _MIN_SIZE or _number(buf, _CHECK_AT, _CHECK_DIGITS) != _check(buf):
         return 0, 0
     return gen, size
 
 
-def _number(buf, at):
-    # The _DIGITS decimal digits at buf[at], or -1.
+def _check(header):
+    # The header's check: the sum of its bytes from the generation to the check, mod 100.
+    total = 0
+    for i in range(_GEN_AT, _CHECK_AT):
+        total += header[i]
+    return total % 100
+
+
+def _number(buf, at, digits):
+    # The decimal digits at buf[at:at + digits], or -1.
     n = 0
-    for i in range(at, at + _DIGITS):
+    for i in range(at, at + digits):
         if not 48 <= buf[i] <= 57:
             return -1
         n = n * 10 + buf[i] - 48
     return n
 
 
-def _put_number(buf, at, n):
-    # n as _DIGITS decimal digits, leading zeros, into buf[at], then a space.
-    for i in range(at + _DIGITS - 1, at - 1, -1):
+def _put_number(buf, at, digits, n):
+    # n as decimal digits with leading zeros into buf[at:at + digits], then a space.
+    for i in range(at + digits - 1, at - 1, -1):
         buf[i] = 48 + n % 10
         n //= 10
-    buf[at + _DIGITS] = 32
+    buf[at + digits] = 32
 
 
 def _partial(buf, off, n):

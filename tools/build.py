@@ -1,9 +1,9 @@
 """Build a board-ready onenetlog tree: .mpy bytecode of the library plus the tier's table.
-python -m onenetlog_tools.build --tier full [--out dist] [--freeze]  (-> dist/full or dist/freeze-full)
+python -m onenetlog_tools.build --tier full [--out dist] [--freeze | --romfs]  (-> dist/full or dist/freeze-full)
 python -m onenetlog_tools.build --package-json  (rewrites package.json from lib/onenetlog for mip)
 
 dist/<tier>/onenetlog/*.mpy (+ table.bin) and dist/<tier>/main.py (board/main.py, if any) are
-what deploy copies. --freeze instead writes dist/freeze-<tier>/onenetlog/*.py with the text
+what deploy copies; --romfs also writes dist/<tier>.romfs. --freeze instead writes dist/freeze-<tier>/onenetlog/*.py with the text
 pool inline in table.py, for board/manifest.py to freeze into firmware.
 """
 
@@ -137,6 +137,24 @@ def build(tier, out=DIST, freeze=False, lib_dir=LIB_DIR):
     return list_files(final)
 
 
+def romfs_image(tier_dir):
+    """tier_dir + ".romfs": a ROMFS image of lib/onenetlog from tier_dir, for `mpremote romfs
+    deploy`. A board mounts it at /rom with /rom/lib on sys.path; a .mpy there runs in place,
+    so its bytes constants stay in flash instead of being copied into RAM."""
+    import contextlib
+    import io
+
+    from mpremote.romfs import make_romfs
+
+    with tempfile.TemporaryDirectory() as work:
+        shutil.copytree(os.path.join(tier_dir, PACKAGE), os.path.join(work, "lib", PACKAGE))
+        with contextlib.redirect_stdout(io.StringIO()):  # it lists every file
+            image = make_romfs(work, mpy_cross=False)
+    with open(tier_dir + ".romfs", "wb") as f:
+        f.write(image)
+    return tier_dir + ".romfs"
+
+
 def list_files(folder):
     """Every file under folder, sorted, as paths."""
     found = []
@@ -189,12 +207,16 @@ def main(argv=None):
     ap.add_argument("--out", default=DIST, help="output folder (default: dist in the repo)")
     ap.add_argument("--freeze", action="store_true",
                     help="write dist/freeze-<tier>: .py sources with the table inline, for board/manifest.py")
+    ap.add_argument("--romfs", action="store_true",
+                    help="also write dist/<tier>.romfs, an image for `mpremote romfs deploy` (mounted at /rom)")
     ap.add_argument("--package-json", action="store_true", help="rewrite package.json (mip) and stop")
     args = ap.parse_args(argv)
     if args.package_json:
         return write_package_json()
     try:
         files = build(args.tier, os.path.abspath(args.out), freeze=args.freeze)
+        if args.romfs and not args.freeze:
+            files.append(romfs_image(out_dir(os.path.abspath(args.out), args.tier)))
     except (BuildError, OSError) as err:
         print(f"build: error: {err}", file=sys.stderr)
         return 1

@@ -12,7 +12,10 @@ _DISK_BYTES = const(0x100000)
 _BLOCK_BYTES = const(4096)  # a flash sector's size
 _IOCTL_BLOCK_COUNT = const(4)
 _IOCTL_BLOCK_SIZE = const(5)
-_ROMFS_SEGMENT = const(2)  # vfs.rom_ioctl: the memoryview of a ROMFS partition
+_ROMFS_ADDRESS = const(0x21000000)  # the board's ROMFS partition, 4 MiB of RAM
+_ROM_PREPARE = const(3)  # vfs.rom_ioctl operations that write (the port has only those that read)
+_ROM_WRITE = const(4)
+_ROM_DONE = const(5)
 
 
 class RAMBlockDevice:
@@ -37,9 +40,30 @@ class RAMBlockDevice:
         return 0  # init, deinit, sync, erase: nothing to do in RAM
 
 
+class WritableROMFS:
+    """The vfs module, plus the ROMFS write operations a flash port's vfs.rom_ioctl has, so that
+    `mpremote romfs deploy` can write an image (the firmware mounts it at /rom at the next
+    reset). This port's own rom_ioctl only reads: QEMU's loader puts an image there at boot."""
+
+    def __getattr__(self, name):
+        return getattr(vfs, name)
+
+    def rom_ioctl(self, op, *args):
+        if op == _ROM_PREPARE:  # RAM needs no erase; it takes writes of any length
+            return 1
+        if op == _ROM_WRITE:
+            _partition, offset, data = args
+            uctypes.bytearray_at(_ROMFS_ADDRESS + offset, len(data))[:] = data
+            return 0
+        if op == _ROM_DONE:
+            return 0
+        return vfs.rom_ioctl(op, *args)
+
+
 def mount():
-    """Mount the RAM disk at / (formatting it when blank) and a ROMFS image, if QEMU loaded
-    one, at /rom; put /rom/lib and /lib on sys.path as a board's boot does. Once per boot."""
+    """Mount the RAM disk at / (formatting it when blank), put /lib on sys.path as a board's
+    boot does, and let `import vfs` give WritableROMFS. Once per boot; the firmware itself
+    mounts a ROMFS image at /rom."""
     disk = RAMBlockDevice()
     try:
         fs = vfs.VfsLfs2(disk)
@@ -47,9 +71,5 @@ def mount():
         vfs.VfsLfs2.mkfs(disk)
         fs = vfs.VfsLfs2(disk)
     vfs.mount(fs, "/")
-    try:
-        vfs.mount(vfs.VfsRom(vfs.rom_ioctl(_ROMFS_SEGMENT, 0)), "/rom")
-        sys.path.insert(1, "/rom/lib")
-    except OSError:  # no valid image
-        pass
     sys.path.append("/lib")
+    sys.modules["vfs"] = WritableROMFS()

@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STUBS := $(VENV)/stubs
 PORTS := esp32 rp2
 
-.PHONY: venv sysdeps demo test bench table typecheck clean
+.PHONY: venv sysdeps demo test board-test bench table typecheck clean
 
 venv: $(VENV)/.installed
 
@@ -30,6 +30,11 @@ sysdeps:
 test: venv sysdeps
 	$(BIN)/python -m pytest -q
 
+# The emulated board only (also part of `make test`): MicroPython's qemu port built with
+# board/manifest.py, from MICROPY_DIR=<tree> or ../shared/micropython/*-qemu-subset.tar.gz.
+board-test: venv sysdeps
+	$(BIN)/python -m pytest -q -rs tests/test_qemu_board.py tests/test_qemu_install.py
+
 bench: venv
 	$(BIN)/python -m onenetlog_tools.bench
 
@@ -41,4 +46,4 @@ typecheck: venv
 	for p in $(PORTS); do PYRIGHT_PYTHON_IGNORE_WARNINGS=1 $(BIN)/pyright -p typecheck/$$p/pyrightconfig.json || exit 1; done
 
 clean:
-	rm -rf $(VENV) dist
+	rm -rf $(VENV) dist build

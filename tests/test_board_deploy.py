@@ -29,8 +29,9 @@ def deploy_cmd(port, dist, lib, main_dir, *extra, timeout=STEP):
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=ROOT)
 
 
-def decode_all(port, lib):
-    """Board-side decode of every host code from the package under lib: {(code, lang): line}."""
+def decode_all(port, lib, *before):
+    """Board-side decode of every host code from the package under lib: {(code, lang): line}.
+    before: mpremote commands to run first in the same session (mount DIR)."""
     script = (
         "import sys, json\n"
         "for k in list(sys.modules):\n"
@@ -45,7 +46,7 @@ def decode_all(port, lib):
         f"    for lang in {LANGS!r}:\n"
         "        print(json.dumps([c, lang, onenetlog.describe(c, lang)]))\n"
     )
-    done = mpremote(port, "exec", script)
+    done = mpremote(port, *before, "exec", script)
     text = done.stdout.decode("utf-8")
     assert done.returncode == 0, text[-500:] + done.stderr.decode("utf-8", "replace")
     rows = [json.loads(line) for line in text.splitlines()]

@@ -1,5 +1,6 @@
 """Benchmarks, each against a baseline measured in the same run, on the MicroPython unix port.
 python -m onenetlog_tools.bench [--only decoder,logger,annotate] [--lines N]
+python -m onenetlog_tools.bench --board qemu   (the emulated board: tools/bench_board.py)
 
 decoder: per tier, the installed size, the heap an import costs, and µs per lookup; beside it a
 naive baseline generated from the same data (a dict of tuples of str, compiled the same way).
@@ -99,7 +100,12 @@ def main(argv=None):
     ap = argparse.ArgumentParser(prog="onenetlog-bench", description="benchmarks against same-run baselines")
     ap.add_argument("--only", default="decoder,logger,annotate")
     ap.add_argument("--lines", type=int, default=1_000_000, help="lines for the annotate benchmark")
+    ap.add_argument("--board", help="qemu: heap and flash on the emulated board instead (tools/bench_board.py)")
     a = ap.parse_args(argv)
+    if a.board:
+        from .bench_board import main as board_main
+
+        return board_main(a.board)
     parts = a.only.split(",")
     with tempfile.TemporaryDirectory() as work:
         if "decoder" in parts:

@@ -1,8 +1,9 @@
 """Build a board-ready onenetlog tree: .mpy bytecode of the library plus the tier's table.
-python -m onenetlog_tools.build --tier full [--out DIR] [--freeze]   (default DIR: dist/full, dist/freeze-full)
+python -m onenetlog_tools.build --tier full [--out DIR] [--freeze | --romfs]   (default DIR: dist/full, dist/freeze-full)
 python -m onenetlog_tools.build --package-json  (rewrites package.json from lib/onenetlog for mip; a checkout only)
 
-DIR/onenetlog/*.mpy (+ table.bin) and DIR/main.py (the demo) are what deploy copies. --freeze
+DIR/onenetlog/*.mpy (+ table.bin) and DIR/main.py (the demo) are what deploy copies; --romfs also writes
+DIR/onenetlog.romfs, an image for `mpremote romfs deploy`. --freeze
 instead writes DIR/onenetlog/*.py with the text pool inline in table.py, and DIR/manifest.py,
 the freeze manifest that freezes them into firmware. Everything comes from the installed
 package (the library, the board files, the sources in source_data.py): it works the same
@@ -36,7 +37,7 @@ TIERS = ("full", "en", "zh", "min", "codes")
 PACKAGE = "onenetlog"
 GENERATED = ("table.py", "table.bin")
 HOST_ONLY = "_host"  # modules of the CPython side: never on a board
-BUILD_ENTRIES = (PACKAGE, "main.py", "manifest.py")  # what a build writes into its folder
+BUILD_ENTRIES = (PACKAGE, "main.py", "manifest.py", "onenetlog.romfs")  # what a build writes into its folder
 STEP_TIMEOUT = 120
 
 
@@ -175,6 +176,25 @@ def build(tier, out=DIST, freeze=False, lib_dir=LIB_DIR):
     return build_into(tier, out_dir(out, tier, freeze), freeze, lib_dir)
 
 
+def romfs_image(tier_dir):
+    """tier_dir/onenetlog.romfs: a ROMFS image of lib/onenetlog from tier_dir, for `mpremote romfs
+    deploy`. A board mounts it at /rom with /rom/lib on sys.path; a .mpy there runs in place,
+    so its bytes constants stay in flash instead of being copied into RAM."""
+    import contextlib
+    import io
+
+    from mpremote.romfs import make_romfs
+
+    with tempfile.TemporaryDirectory() as work:
+        shutil.copytree(os.path.join(tier_dir, PACKAGE), os.path.join(work, "lib", PACKAGE))
+        with contextlib.redirect_stdout(io.StringIO()):  # it lists every file
+            image = make_romfs(work, mpy_cross=False)
+    path = os.path.join(tier_dir, PACKAGE + ".romfs")
+    with open(path, "wb") as f:
+        f.write(image)
+    return path
+
+
 def list_files(folder):
     """Every file under folder, sorted, as paths."""
     found = []
@@ -238,12 +258,16 @@ def main(argv=None):
     ap.add_argument("--freeze", action="store_true",
                     help="write .py sources with the table inline plus manifest.py, to freeze into firmware")
     ap.add_argument("--package-json", action="store_true", help="rewrite package.json (mip) in a checkout and stop")
+    ap.add_argument("--romfs", action="store_true",
+                    help="also write DIR/onenetlog.romfs, an image for `mpremote romfs deploy` (mounted at /rom)")
     args = ap.parse_args(argv)
     if args.package_json:
         return write_package_json()
     dest = os.path.abspath(args.out or out_dir(DIST, args.tier, args.freeze))
     try:
         files = build_into(args.tier, dest, freeze=args.freeze)
+        if args.romfs and not args.freeze:
+            files.append(romfs_image(dest))
     except (BuildError, OSError) as err:
         print(f"build: error: {err}", file=sys.stderr)
         return 1

@@ -125,7 +125,7 @@ def plan(files, target, main_dir):
     """{relative dist path: board path}; main.py is skipped when main_dir is None."""
     out = {}
     for rel in files:
-        if rel.startswith(PACKAGE + "/") or main_dir is not None:
+        if rel.startswith(PACKAGE + "/") or (rel == "main.py" and main_dir is not None):
             out[rel] = board_path(rel, target, main_dir or "/")
     return out
 

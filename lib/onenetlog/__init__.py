@@ -159,7 +159,7 @@ def _index(n):
     hi = len(LEVELS) - 1 if _table is not None and n >= 0 else -1
     while lo <= hi:
         mid = (lo + hi) >> 1
-        code = _u16(CODES, 2 * mid)
+        code = CODES[2 * mid] | CODES[2 * mid + 1] << 8  # _u16, inline: the hot loop
         if code == n:
             return mid
         if code < n:
@@ -253,6 +253,12 @@ def _put_line(stream, n, i, flags, en):
     # Code n's parts chosen by flags; i: its place in CODES, or -1: unknown, then the service
     # its range suggests and "unknown code". -> the newline was written.
     ascii = flags & _ASCII
+    if i >= 0 and flags & (_ALL | _ASCII | _TAG | _JOIN) == _ALL:  # the line as it is
+        at = _line(i, en)
+        start = at + _LINE_HEAD + _window[at + _LINE_TAG]
+        stream.write(_window, start, at + _LINE_HEAD + _u16(_window, at + _LINE_SIZE) - start
+                     - (0 if flags & _NEWLINE else 1))
+        return True
     block = i if i >= 0 else _range_service(n) if n >= 0 else -1
     if i < 0 and block >= 0:
         block += len(LEVELS)  # the service's own line

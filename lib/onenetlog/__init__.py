@@ -142,7 +142,9 @@ def _code(x):
     # as bytes (a one-character str is text). int, bytes and decimal str allocate nothing.
     n = -1
     try:
-        if isinstance(x, str):
+        if x.__class__ is int:  # the common case first
+            n = x
+        elif isinstance(x, str):
             n = int(x) if len(x) <= _MAX_DIGITS and x.isdigit() and (_MPY or x.isascii()) else _number(x.encode())
         elif isinstance(x, int) and not isinstance(x, bool):
             n = int(x)  # a subclass made plain

@@ -146,12 +146,13 @@ def build_naive(work, name, src):
 def libraries(work, data, all_tiers):
     """(name, folder, script parts) of what is measured on one table."""
     n = len(data["codes"])
-    libs = [(f"onenetlog {t}", build_library(work, f"{t}-{n}", t, data), LIB)
+    suffix = "" if all_tiers else f", {n} codes"  # a tier's name alone means the real table
+    libs = [(f"onenetlog {t}{suffix}", build_library(work, f"{t}-{n}", t, data), LIB)
             for t in (build.TIERS if all_tiers else ("full",))]
     if all_tiers:  # a .mpy loads its constants into RAM: 10x the table inline outgrows the heap
         libs.append(("onenetlog full, inline (the freeze build, here as .mpy)",
                      build_library(work, f"inline-{n}", "full", data, inline=True), LIB))
-    libs.append(("naive dict (zh)", build_naive(work, f"naive-{n}", data), NAIVE))
+    libs.append((f"naive dict (zh){suffix}", build_naive(work, f"naive-{n}", data), NAIVE))
     return libs
 
 
@@ -175,8 +176,8 @@ def bench_decoder(work, rounds=ROUNDS):
 def targets(by):
     """The issue's targets from the measured rows: onenetlog full against the naive dict."""
     labels = list(dict.fromkeys(k[0] for k in by))
-    lib = [by[lb, "onenetlog full"] for lb in labels]
-    naive = [by[lb, "naive dict (zh)"] for lb in labels]
+    lib = [next(by[k] for k in by if k[0] == lb and k[1].startswith("onenetlog full")) for lb in labels]
+    naive = [next(by[k] for k in by if k[0] == lb and k[1].startswith("naive dict")) for lb in labels]
 
     def ratio(col):
         return ["%.2fx (%s / %s µs)" % (float(a[col]) / float(b[col]), a[col], b[col]) for a, b in zip(lib, naive)]

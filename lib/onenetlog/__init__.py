@@ -340,9 +340,11 @@ def __getattr__(name):
     for line in _LAZY.split("\n"):
         if " " + name + " " in line + " ":
             module = line[: line.find(":")] or name
+    if module is None:
+        raise AttributeError(name)
     try:
         m = __import__(__name__ + "." + module, None, None, (module,))
-    except Exception:  # None, or a submodule this build lacks
+    except ImportError:  # a submodule this build lacks
         raise AttributeError(name) from None
     v = m if module == name else getattr(m, name)
     globals()[name] = v

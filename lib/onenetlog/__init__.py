@@ -46,7 +46,6 @@ _MPY = sys.implementation.name == "micropython"
 # write() flags (README "The decoder"); flag 1 << part asks for a part of the line (_LINE_PARTS).
 _SERVICE = const(1)
 _CODE = const(2)
-_TEXT = const(28)  # message, reason and step
 _ALL = const(31)
 _ASCII = const(32)  # ASCII only: the English line, or of another its tag, code and message
 _NEWLINE = const(64)

@@ -398,6 +398,12 @@ def cmd_monitor(args, style):
     return monitor.main(args, a, Style(use_color(args.color, sys.stderr)))
 
 
+def _monitor_arguments(s):
+    from onenetlog_tools import monitor
+
+    monitor.add_arguments(s)
+
+
 # -- the command line --------------------------------------------------------------------------
 
 class Parser(argparse.ArgumentParser):
@@ -435,12 +441,7 @@ def parser():
     s.add_argument("--no-decode", action="store_true", help="add nothing: copy the input as it is")
 
     s = sub.add_parser("monitor", parents=[common], help="live serial console with annotation")
-    s.add_argument("--port", required=True, help="serial device, pyserial URL, or auto (first USB serial)")
-    s.add_argument("--baud", type=int, default=115200)
-    s.add_argument("--tier", choices=("full", "en", "zh", "min", "codes"),
-                   help="tier the board runs, for the version check when it does not say")
-    s.add_argument("--no-decode", action="store_true", help="show the board's output as it is")
-    s.add_argument("--send-stdin", action="store_true", help="send lines read from stdin to the board")
+    _monitor_arguments(s)
 
     s = sub.add_parser("trace", parents=[common], help="timeline of trace-log API responses or records")
     s.add_argument("file", nargs="?", default="-", metavar="FILE|-")

@@ -398,6 +398,18 @@ def cmd_monitor(args, style):
     return monitor.main(args, a, Style(use_color(args.color, sys.stderr)))
 
 
+def cmd_report(args, style):
+    from onenetlog_tools import report
+
+    return report.main(args)
+
+
+def _report_arguments(s):
+    from onenetlog_tools import report
+
+    report.add_arguments(s)
+
+
 def _monitor_arguments(s):
     from onenetlog_tools import monitor
 
@@ -443,6 +455,9 @@ def parser():
     s = sub.add_parser("monitor", parents=[common], help="live serial console with annotation")
     _monitor_arguments(s)
 
+    s = sub.add_parser("report", parents=[common], help="one HTML page from console logs and trace-log exports")
+    _report_arguments(s)
+
     s = sub.add_parser("trace", parents=[common], help="timeline of trace-log API responses or records")
     s.add_argument("file", nargs="?", default="-", metavar="FILE|-")
 
@@ -456,7 +471,7 @@ def parser():
 
 
 COMMANDS = {"lookup": cmd_lookup, "list": cmd_list, "annotate": cmd_annotate, "monitor": cmd_monitor,
-            "trace": cmd_trace, "summary": cmd_summary}
+            "trace": cmd_trace, "summary": cmd_summary, "report": cmd_report}
 
 
 def main(argv=None):

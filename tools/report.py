@@ -18,6 +18,7 @@ from tools/templates/report.html.j2.
 """
 
 import datetime
+import functools
 import math
 import os
 import re
@@ -153,6 +154,7 @@ class Console:
         return self.wall, minute
 
 
+@functools.lru_cache(maxsize=MAX_CODES * 2)
 def code_level(code):
     return 30 if not isinstance(code, int) else onenetlog.level(code)
 

@@ -184,3 +184,21 @@ def test_templates_ship_as_package_data():
     assert "templates/*.j2" in meta["tool"]["setuptools"]["package-data"]["onenetlog_tools"]
     assert any(d.startswith("jinja2==") for d in meta["project"]["dependencies"])
     assert (ROOT / "tools" / "templates" / "report.html.j2").exists()
+
+
+def test_counts_agree_with_summary_on_every_golden_log():
+    # The block path (one regex for status lines) against `onenetlog summary`'s line by line.
+    import io
+
+    from onenetlog_tools.cli import count_codes
+
+    mixed = b"".join((GOLDEN / n).read_bytes() for n in ("device-full.log", "device-codes.log", "session.log"))
+    mixed += b"E (5) a#1104: x\r\nE (6) a#1104:\nW (2026-01-01 00:00:00.000) b#?: bad\nE (7) c#1104 not\nI (8) d: code=4.04\n"
+    for data in ((GOLDEN / "device-full.log").read_bytes(), (GOLDEN / "session.log").read_bytes(), mixed,
+                 mixed.replace(b"\x1b", b"")):
+        c = report.Console()
+        c.read("x", io.BytesIO(data))
+        want, lines = count_codes(io.BytesIO(data))
+        assert c.counts == want
+        timed = sum(sum(sum(v.values()) for v in b.counts.values()) for b in (c.wall, c.uptime))
+        assert timed + c.untimed == sum(want.values())

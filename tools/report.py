@@ -39,6 +39,9 @@ MAX_RECORDS = 5000  # timeline rows; the rest are counted, not shown
 EXAMPLE_CHARS = 240
 # The head of a line in the line format (docs/line-format.md), for its time.
 LINE_TIME = re.compile(rb"(?:\x1b\[[0-9;]*m)?[DIWE] \((?:(\d{1,12})|(\d{4}-\d\d-\d\d \d\d:\d\d):\d\d\.\d{3})\) ")
+# A status line from its start (annotate.DEVICE with the time's parts), for a whole block.
+STATUS_LINE = re.compile(rb"^[DIWE] \((?:(\d{1,12})|(\d{4}-\d\d-\d\d \d\d:\d\d):\d\d\.\d{3})\) [A-Za-z0-9_.\-]+"
+                         rb"#(\d{1,9}|\?):(?: |(?=\r?\n)|\r?\Z)", re.M)
 EPOCH = datetime.datetime(1970, 1, 1)
 
 
@@ -102,20 +105,70 @@ class Console:
         self.files.append((name, lines + open_line, status))
 
     def _block(self, buf, end):
+        """Count a block of whole lines. Status lines go through one regex in C; lines with a
+        code in another context (code=, "code":, "status":) or with colour go line by line
+        through the annotator's found(), as `onenetlog summary` counts them."""
         from onenetlog_tools.monitor import BOOT_RE, VERSION_RE
 
+        for m in VERSION_RE.finditer(buf, 0, end):
+            key = (m.group(1).decode().lower(), (m.group(2) or b"").decode().lower() or None)
+            self.versions[key] = self.versions.get(key, 0) + 1
+        self.boots += sum(1 for _ in BOOT_RE.finditer(buf, 0, end))
+        if buf.find(b"\x1b", 0, end) >= 0:
+            return self._lines(buf, end, None)
+        rfind = buf.rfind
+        slow = {rfind(b"\n", 0, m.start()) + 1 for pattern in (ann.CODE_ANY, ann.STATUS)
+                for m in pattern.finditer(buf, 0, end)}
+        status = self._lines(buf, end, slow) if slow else 0
+        seen = {}  # (ticks minute or wall-clock text, raw code) -> lines
+        last = {}  # raw code -> start of the last line it was on
+        for m in STATUS_LINE.finditer(buf, 0, end):
+            ls = m.start()
+            if ls in slow:
+                continue
+            ticks, wall, raw = m.groups()
+            key = (int(ticks) // 60000 if ticks is not None else wall, raw)
+            seen[key] = seen.get(key, 0) + 1
+            last[raw] = ls
+        for (when, raw), n in seen.items():
+            code = self._code(raw)
+            level = code_level(code)
+            status += n
+            self.counts[code] = self.counts.get(code, 0) + n
+            if isinstance(when, int):
+                self.uptime.add(when, level, n)
+            else:
+                self._wall(when, level, n)
+        for raw, ls in last.items():
+            ce = buf.find(b"\n", ls, end)
+            self.examples[self._code(raw)] = buf[ls:ce if ce >= 0 else end].rstrip(b"\r")[:EXAMPLE_CHARS * 4]
+        return status
+
+    def _code(self, raw):
+        code = ann.UNREADABLE if raw == b"?" else int(raw)
+        if code not in self.counts and len(self.counts) >= MAX_CODES:
+            return OTHER_CODES
+        return code
+
+    def _wall(self, text, level, n):
+        minute = self._minute(text)
+        if minute is None:
+            self.untimed += n
+        else:
+            self.wall.add(minute, level, n)
+
+    def _lines(self, buf, end, only):
+        """Count the lines of the block (only: the line starts to count, None for all) one at a time."""
         found = self._annotator.found
         status = 0
         for ls, ce, _hits in ann.candidates(buf, end):
+            if only is not None and ls not in only:
+                continue
             line = buf[ls:ce]
             codes = found(line)
             if codes:
                 status += 1
                 self._line(line, codes)
-        for m in VERSION_RE.finditer(buf, 0, end):
-            key = (m.group(1).decode().lower(), (m.group(2) or b"").decode().lower() or None)
-            self.versions[key] = self.versions.get(key, 0) + 1
-        self.boots += sum(1 for _ in BOOT_RE.finditer(buf, 0, end))
         return status
 
     def _line(self, line, codes):
@@ -140,18 +193,22 @@ class Console:
             return None, None
         if m.group(1) is not None:
             return self.uptime, int(m.group(1)) // 60000
-        text = m.group(2)
+        minute = self._minute(m.group(2))
+        return (None, None) if minute is None else (self.wall, minute)
+
+    def _minute(self, text):
+        """Minutes since 1970 of b"YYYY-MM-DD HH:MM", or None."""
         minute = self._minutes.get(text)
         if minute is None:
             try:
                 when = datetime.datetime.strptime(text.decode(), "%Y-%m-%d %H:%M")
             except ValueError:
-                return None, None
+                return None
             minute = int((when - EPOCH).total_seconds()) // 60
             if len(self._minutes) > 4096:
                 self._minutes.clear()
             self._minutes[text] = minute
-        return self.wall, minute
+        return minute
 
 
 @functools.lru_cache(maxsize=MAX_CODES * 2)

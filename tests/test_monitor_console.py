@@ -106,17 +106,20 @@ def test_timestamps_and_the_board_wall_clock(port):
 def test_save_log_keeps_the_bytes_as_received_under_a_default_name(port, tmp_path):
     master, path = port
     raw = b"I (1) app: a\r\nW (2) coap#404: id=1\r\r\npartial \x1b[31m\xff"
-    start = time.strftime("%Y%m%d-%H%M")
+    start = time.strftime("%Y%m%d-%H%M%S")
     with Session(path, "--save-log", "--filter", "*:N", cwd=tmp_path) as mon:
         mon.started()
         write_all(master, raw)
+        mon.wait_err(b"saving the board's output to ")
+        mon.wait_err(b".log ---\n")
         name = re.search(rb"saving the board's output to (\S+) ---", bytes(mon.err)).group(1).decode()
         end = time.monotonic() + 30
         while (tmp_path / name).read_bytes() != raw and time.monotonic() < end:
             time.sleep(0.05)
         rc, out, err = mon.quit()
     assert rc == 0 and out == b""  # *:N: nothing on screen, everything in the log
-    assert re.fullmatch(rf"onenetlog-{os.path.basename(path)}-{start}\d\d\.log", name), name
+    stamp = re.fullmatch(rf"onenetlog-{os.path.basename(path)}-(\d{{8}}-\d{{6}})\.log", name)
+    assert stamp and start <= stamp.group(1) <= time.strftime("%Y%m%d-%H%M%S"), name
     assert (tmp_path / name).read_bytes() == raw
 
 

@@ -2,7 +2,7 @@
 
 Decoding comes from lib/onenetlog, the same generated table the board runs. Exit status: 0 on
 success, 1 on an error (or an unknown code for lookup, a failed response for trace), 2 for a
-usage error, 130 after Ctrl-C while reading input (monitor: 0, Ctrl-C is how it ends).
+usage error, 130 after Ctrl-C while reading input (monitor: 0 when Ctrl-] or a signal ends it).
 """
 
 import argparse

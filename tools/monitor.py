@@ -423,7 +423,7 @@ class Monitor:
     """One session: the port (opened again when it goes away), the console, the keyboard."""
 
     def __init__(self, port, baud, console, err, attempts=1, reattempts=0, save=None, keys_fd=None,
-                 opener=open_port):
+                 opener=open_port, style=None):
         self.port = port
         self.baud = baud
         self.console = console
@@ -433,12 +433,13 @@ class Monitor:
         self.save = save
         self.keys_fd = keys_fd
         self.opener = opener
+        self.dim = style.dim if style is not None else str
         self.ser = None
         self.stop = threading.Event()
         self._send_lock = threading.Lock()
 
     def say(self, text):
-        self.err.write(f"--- {text} ---\n")
+        self.err.write(self.dim(f"--- {text} ---") + "\n")
         self.err.flush()
 
     def open(self, attempts, waiting):
@@ -624,7 +625,8 @@ def main(args, annotator, style):
             except OSError as err:
                 return _error(f"--save-log {path}: {err.strerror or err}")
         mon = Monitor(args.port, args.baud, console, sys.stderr, attempts=1 if attempts is None else attempts,
-                      reattempts=0 if attempts is None else attempts, save=save, keys_fd=keys_fd)
+                      reattempts=0 if attempts is None else attempts, save=save, keys_fd=keys_fd,
+                      style=style)
         _stop_on_signals(mon.stop)
         if keys_fd is not None:
             stack.enter_context(RawKeyboard(keys_fd))

@@ -12,6 +12,8 @@ import sys
 import threading
 import time
 
+import pytest
+
 WAIT = 30  # seconds for anything the monitor should print; a failure ends the test at once
 
 
@@ -23,6 +25,18 @@ def serial_pty():
     tty.setraw(slave)
     path = os.ttyname(slave)
     return master, slave, path
+
+
+@pytest.fixture
+def port():
+    """(master fd, path) of a pty pair standing in for a serial port."""
+    master, slave, path = serial_pty()
+    yield master, path
+    for fd in (master, slave):
+        try:
+            os.close(fd)
+        except OSError:
+            pass
 
 
 class Session:

@@ -16,18 +16,7 @@ import pytest
 import onenetlog
 from onenetlog_tools import annotate as ann
 from onenetlog_tools.monitor import VERSION_RE, Console, Keys, PrintFilter, host_versions
-from monitor_session import WAIT, Session, serial_pty
-
-
-@pytest.fixture
-def port():
-    master, slave, path = serial_pty()
-    yield master, path
-    for fd in (master, slave):
-        try:
-            os.close(fd)
-        except OSError:
-            pass
+from monitor_session import WAIT, Session, port  # noqa: F401 (port: a fixture)
 
 
 def test_annotates_a_live_port_and_quits_on_ctrl_bracket(port):

@@ -11,22 +11,11 @@ from pathlib import Path
 import pytest
 
 from onenetlog_tools import annotate as ann
-from monitor_session import Session, serial_pty
+from monitor_session import Session, port, serial_pty  # noqa: F401 (port: a fixture)
 
 GOLDEN = Path(__file__).parent / "golden"
 HEAD = re.compile(rb"(?:\x1b\[[0-9;]*m)?([DIWE]) \([^)]*\) ([A-Za-z0-9_.-]+)(?:#[0-9?]+)?:")
 RANK = {"N": 0, "E": 1, "W": 2, "I": 3, "D": 4, "V": 5}
-
-
-@pytest.fixture
-def port():
-    master, slave, path = serial_pty()
-    yield master, path
-    for fd in (master, slave):
-        try:
-            os.close(fd)
-        except OSError:
-            pass
 
 
 def write_all(fd, data):

@@ -32,7 +32,8 @@ def edit(path, old, new, count=1):
 
 def test_source_table_is_the_platform_table_unchanged():
     if not os.path.exists(SHARED):
-        pytest.skip("no ../shared/platform in this checkout")
+        pytest.skip(f"no {os.path.normpath(SHARED)}: the platform's table, which source/ must equal "
+                    "(check out the shared/ folder beside this repository, as CI does)")
     with open(SHARED, "rb") as a, open(g.TABLE_MD, "rb") as b:
         assert a.read() == b.read()
 

@@ -190,6 +190,7 @@ def test_counts_agree_with_summary_on_every_golden_log():
     # The block path (one regex for status lines) against `onenetlog summary`'s line by line.
     import io
 
+    from onenetlog_tools.annotate import Annotator
     from onenetlog_tools.cli import count_codes
 
     mixed = b"".join((GOLDEN / n).read_bytes() for n in ("device-full.log", "device-codes.log", "session.log"))
@@ -198,7 +199,7 @@ def test_counts_agree_with_summary_on_every_golden_log():
                  mixed.replace(b"\x1b", b"")):
         c = report.Console()
         c.read("x", io.BytesIO(data))
-        want, lines = count_codes(io.BytesIO(data))
+        want, lines = count_codes(io.BytesIO(data), Annotator("en"))
         assert c.counts == want
         timed = sum(sum(sum(v.values()) for v in b.counts.values()) for b in (c.wall, c.uptime))
         assert timed + c.untimed == sum(want.values())

@@ -4,6 +4,7 @@ background job of a non-interactive shell ignores), and every wait fails at once
 monitor has exited (tests/monitor_session.py)."""
 
 import os
+import re
 import select
 import signal
 import subprocess
@@ -174,3 +175,44 @@ def test_keys_table():
 def test_host_versions_cover_every_tier():
     v = host_versions()
     assert set(v) == {"full", "en", "zh", "min", "codes"} and v["full"] == onenetlog.VERSION
+
+
+def test_background_job_of_an_interactive_shell_leaves_the_terminal_alone(port):
+    # A terminal whose foreground is the shell; the monitor in another process group, as `&`
+    # puts it. Reading or setting up that terminal would stop it (SIGTTIN/SIGTTOU).
+    import pty
+
+    master, path = port
+    cmd = [sys.executable, "-m", "onenetlog_tools.cli", "monitor", "--port", path]
+    pid, term = pty.fork()
+    if pid == 0:  # the shell: session leader, the pty its controlling terminal
+        try:
+            job = subprocess.Popen(cmd, process_group=0)
+            os.write(1, f"job {job.pid}\n".encode())
+            os._exit(job.wait())
+        finally:
+            os._exit(99)
+    try:
+        seen = b""
+        end = time.monotonic() + WAIT
+        while b"SIGTERM ends it ---" not in seen and time.monotonic() < end:
+            if select.select([term], [], [], 0.5)[0]:
+                seen += os.read(term, 4096)
+        assert b"SIGTERM ends it ---" in seen, seen
+        modes = termios.tcgetattr(term)
+        assert modes[3] & termios.ICANON and modes[3] & termios.ECHO  # not made raw
+        os.write(master, b"I (1) app: still here\r\n")
+        while b"still here" not in seen and time.monotonic() < end:
+            if select.select([term], [], [], 0.5)[0]:
+                seen += os.read(term, 4096)
+        os.kill(int(re.search(rb"job (\d+)", seen).group(1)), signal.SIGTERM)
+        _, status = os.waitpid(pid, 0)
+    finally:
+        job = re.search(rb"job (\d+)", seen)
+        if job:  # a monitor stopped by the terminal would stay: end it (the shell then exits)
+            try:
+                os.kill(int(job.group(1)), signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        os.close(term)
+    assert b"still here" in seen and os.waitstatus_to_exitcode(status) == 0

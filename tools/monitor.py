@@ -638,6 +638,8 @@ def main(args, annotator, style):
         mon.say(f"onenetlog monitor on {mon.ser.port} at {args.baud} baud; Ctrl-] exits, Ctrl-T H shows the keys")
         if save is not None:
             mon.say(f"saving the board's output to {save.name}")
+        if keys_fd is None:
+            mon.say("no keyboard (stdin is not there, or the monitor is a background job): SIGTERM ends it")
         try:
             mon.run()
         except PortError as err:
@@ -647,9 +649,17 @@ def main(args, annotator, style):
 
 
 def _stdin_fd():
+    """stdin's descriptor to read keys from, or None: no stdin, or a terminal whose foreground
+    is another process group (a background job: touching it would stop the monitor)."""
     try:
         fd = sys.stdin.fileno()
         os.fstat(fd)
-        return fd
     except (AttributeError, ValueError, OSError):
         return None
+    if os.isatty(fd):
+        try:
+            if os.tcgetpgrp(fd) != os.getpgrp():
+                return None
+        except OSError:
+            pass  # a terminal, but not this process's controlling one: no job control on it
+    return fd

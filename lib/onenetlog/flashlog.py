@@ -1,127 +1,375 @@
-"""onenetlog.flashlog: FlashLog, a bounded log on flash that survives a reset.
+"""onenetlog.flashlog: FlashLog, a log on flash within a fixed cap that keeps the newest whole
+lines across resets and power cuts, and never raises into the application.
 
     from onenetlog.flashlog import FlashLog
     log = onenetlog.Logger(); log.sinks.append(FlashLog("/log.txt", 8192))
     ...after a reset: FlashLog("/log.txt").dump()
 
-Two files, path (the newest lines) and path + ".1" (the ones before them), each at most half
-of size bytes, so together never more than size. A line that would not fit in path moves path
-to path + ".1" (dropping the old one) and starts path afresh: the newest lines are always
-kept, between half of size and size of them. Each write() is one whole line, appended and
-flushed (Logger writes each line in one call); a line longer than half of size is cut to fit.
+Layout. Two files, path and path + ".1", each exactly half of size bytes from the first write
+on, written in place and never grown. Each starts with a header line (NUL, "flashlog", its
+generation, the log's size); the one with the higher generation holds the newest lines.
+After the header come whole lines, then filler: NUL bytes, or what a power cut left of a
+line, never a newline. A line goes after the last newline, over the filler, and is flushed.
 
-A power cut mid-write leaves at most one torn line: the last one of path, without its
-newline. Opening the log again ends it with NUL and a newline, so nothing is glued to it;
-dump() and lines() skip every line without a newline or holding a NUL or 0xFF byte (erased
-flash), so they show only whole lines.
+Rotation. A line that does not fit goes to the other file: it is wiped with NUL (the oldest
+lines go), then given the next generation, and the line is written after its header. Both
+files stay open, so writes and rotations allocate nothing (they work under heap_lock).
+
+Power cuts. A cut mid-line leaves bytes after the last newline: filler, overwritten by the
+next line. A cut mid-wipe leaves a file without a valid header: the reader skips it, the
+writer wipes it again. dump() shows the lines that end with a newline and hold no NUL or
+0xFF byte, oldest first, reading in pieces of _PIECE bytes whatever their length.
+
+Size. An existing log keeps the size its header records (FlashLog(path).dump() reads a log of
+any size); size is that of a new log: delete both files to change it. A file that is not part
+of a valid log is made afresh at the first write. Nothing here raises: a line that cannot be
+stored is counted in dropped and write() returns 0.
 """
 
-import os
+try:
+    from micropython import const
+
+    _MPY = True
+except ImportError:  # CPython
+    const = int
+    _MPY = False
+
+_PIECE = const(128)  # bytes read or wiped at a time: the buffer each FlashLog keeps
+# The header: b"\0flashlog1 ", then the generation, the log's size and a check (the sum of the
+# bytes before it, mod 100: one changed digit makes the header invalid), each in decimal digits
+# with leading zeros and a space after it; the space after the check is a newline.
+_HEADER = const(32)
+_GEN_AT = const(11)
+_SIZE_AT = const(20)
+_CHECK_AT = const(29)
+_DIGITS = const(8)
+_CHECK_DIGITS = const(2)
+_MIN_SIZE = const(256)
+_NEWLINE = const(10)
+_ERASED = const(0xFF)  # erased NOR flash
+_CONT_MASK = const(0xC0)  # UTF-8: bytes b with b & 0xC0 == 0x80 continue a character
+_CONT = const(0x80)
+_LEAD2 = const(0xC0)  # the first byte of a 2-, 3- or 4-byte character is at least this
+_LEAD3 = const(0xE0)
+_LEAD4 = const(0xF0)
+_MAGIC = b"\x00flashlog1 "
+_NL = b"\n"
 
 
 class FlashLog:
     def __init__(self, path="log.txt", size=8192):
+        """Nothing is read or written until the first write() or dump()."""
         self.path = path
-        self.size = max(size, 64)
-        self._f = None
-        self._n = 0  # bytes in path
-        self._open()
-
-    def _open(self):
-        # Open path for appending; end a torn last line first (or move it out if that would
-        # break the cap).
-        if self._f:
-            self._f.close()
-        self._f = None
-        try:
-            n = os.stat(self.path)[6]
-        except OSError:
-            n = 0
-        if n:
-            with open(self.path, "rb") as f:
-                f.seek(n - 1)
-                torn = f.read(1) != b"\n"
-            if torn and n + 2 > self.size // 2:
-                self._rotate()
-                n = 0
-            elif torn:
-                with open(self.path, "ab") as f:
-                    f.write(b"\x00\n")
-                n += 2
-        self._f = open(self.path, "ab")
-        self._n = n
-
-    def _rotate(self):
-        if self._f:
-            self._f.close()
-        self._f = None
-        try:
-            os.remove(self.path + ".1")
-        except OSError:
-            pass
-        os.rename(self.path, self.path + ".1")
+        self.size = max(int(size), _MIN_SIZE)  # the log's cap; the recorded one once opened
+        self.dropped = 0  # lines write() could not store
+        self._path1 = path + ".1"
+        self._piece = bytearray(_PIECE)  # a header, a piece of a scan or dump, or NUL to wipe with
+        self._cur = None  # the file the next line goes into, open r+b
+        self._old = None  # the other one, wiped at the next rotation (the same file if only one opens)
+        self._gen = 0  # the generation of _cur
+        self._end = _HEADER  # where the next line goes in _cur
 
     def write(self, buf, off=0, n=-1):
-        """Append one line (buf[off:off + n]); returns the bytes written. Raises OSError when
-        the filesystem fails (Logger counts it as dropped)."""
-        if isinstance(buf, str):
-            buf = buf.encode()
-        if n < 0:
-            n = len(buf) - off
-        half = self.size // 2
-        cut = n > half
-        if cut:
-            n = half - 1
+        """Store buf[off:off + n] (default all of it; bytes, bytearray, memoryview or str) as one
+        line, ending it with a newline if it has none; a line longer than a file's room is cut
+        at a UTF-8 character. Returns n (the bytes taken) when stored, else 0 and counts the line
+        in dropped. Never raises; allocates nothing once the files are open (str is encoded)."""
         try:
-            if self._f is None:
-                self._open()
-            if self._n + n + cut > half:
+            if isinstance(buf, str):
+                buf = buf.encode()
+            if n < 0:
+                n = len(buf) - off
+            if n <= 0:
+                return 0
+            if self._cur is None and not self._open():
+                self.dropped += 1
+                return 0
+            k = n - 1 if buf[off + n - 1] == _NEWLINE else n  # the line without its newline
+            room = self.size // 2 - _HEADER - 1
+            if k > room:
+                k = room - _partial(buf, off, room)
+            if self._end + k + 1 > self.size // 2:
                 self._rotate()
-                self._open()
-            try:
-                self._f.write(buf, off, n)
-            except TypeError:  # CPython files take one argument
-                self._f.write(bytes(buf[off : off + n]))
-            if cut:
-                self._f.write(b"\n")
-            self._f.flush()
+            f = self._cur
+            f.seek(self._end)
+            _write(f, buf, off, k)
+            f.write(_NL)
+            f.flush()
+            self._end += k + 1
+            return n
         except Exception:
-            self._f = None  # reopen, and end what may be torn, on the next write
-            raise
-        self._n += n + cut
-        return n + cut
+            self.dropped += 1
+            return 0
 
-    def lines(self):
-        """The whole lines kept, oldest first, as bytes with their newline."""
-        for p in (self.path + ".1", self.path):
-            try:
-                f = open(p, "rb")
-            except OSError:
-                continue
-            with f:
-                for line in f:
-                    if line[-1:] == b"\n" and b"\x00" not in line and b"\xff" not in line:
-                        yield line
+    def _open(self):
+        # Open both files in place (allocates: the first write, and after a failure to open).
+        # -> True when a file is ready for lines. A file outside the log (no valid header) waits
+        # to be wiped at a rotation, or is made afresh if it is longer than half the size.
+        self.close()
+        try:
+            a, gen_a, size_a = _open_part(self.path, self._piece)
+            b, gen_b, size_b = _open_part(self._path1, self._piece)
+            if gen_a or gen_b:
+                self.size = size_a if gen_a > gen_b else size_b
+            if gen_a and size_a != self.size:
+                gen_a = 0
+            if gen_b and size_b != self.size:
+                gen_b = 0
+            a = _afresh(a, self.path, gen_a, self.size // 2)
+            b = _afresh(b, self._path1, gen_b, self.size // 2)
+            if gen_b > gen_a:
+                a, b, gen_a = b, a, gen_b
+            self._cur, self._old = a or b, b or a
+            if self._cur is None:
+                return False
+            if gen_a:
+                self._gen = gen_a
+                self._end = self._data_end(self._cur)
+            else:  # a new log: its first file
+                self._cur, self._old = self._old, self._cur
+                self._gen = 0
+                self._rotate()
+            return True
+        except Exception:
+            self.close()
+            return False
+
+    def _rotate(self):
+        # The other file becomes the current one: wiped, then given the next generation. On a
+        # failure nothing changes (the line is dropped; the next one tries again).
+        f = self._old
+        piece = self._piece
+        for i in range(_PIECE):
+            piece[i] = 0
+        half = self.size // 2
+        f.seek(0)
+        for at in range(0, half, _PIECE):
+            _write(f, piece, 0, min(_PIECE, half - at))
+        f.flush()
+        for i in range(len(_MAGIC)):
+            piece[i] = _MAGIC[i]
+        _put_number(piece, _GEN_AT, _DIGITS, self._gen + 1)
+        _put_number(piece, _SIZE_AT, _DIGITS, self.size)
+        _put_number(piece, _CHECK_AT, _CHECK_DIGITS, _check(piece))
+        piece[_HEADER - 1] = _NEWLINE
+        f.seek(0)
+        _write(f, piece, 0, _HEADER)
+        f.flush()
+        self._old = self._cur
+        self._cur = f
+        self._gen += 1
+        self._end = _HEADER
+
+    def _data_end(self, f):
+        # Where the next line goes in f: after its last newline (the header's at least).
+        end = _HEADER
+        half = self.size // 2
+        piece = self._piece
+        for at in range(_HEADER, half, _PIECE):
+            f.seek(at)
+            got = _readinto(f, piece, min(_PIECE, half - at))
+            for i in range(got):
+                if piece[i] == _NEWLINE:
+                    end = at + i + 1
+            if got < _PIECE:
+                break
+        return end
 
     def dump(self, stream=None):
-        """Write the whole lines kept to stream (default sys.stdout); returns how many."""
+        """Write the whole lines kept, oldest first, to stream (default sys.stdout; bytes, else
+        str with bad bytes replaced). Returns how many; never raises, memory bounded."""
         import sys
 
         stream = stream or sys.stdout
-        n = 0
-        for line in self.lines():
+        parts = []
+        for path in (self._path1, self.path):
+            f = None
             try:
-                stream.write(line)
-            except TypeError:  # a text stream of CPython
-                stream.write(str(line, "utf-8"))
-            n += 1
-        return n
+                f = open(path, "rb")
+                gen, size = _header(f, self._piece)
+                parts.append((gen, path, f, _HEADER if gen else 0, size // 2 if gen else -1))
+            except Exception:  # missing, a directory, unreadable
+                if f:
+                    f.close()
+        if len(parts) == 2 and parts[0][0] > parts[1][0]:  # files outside a log (gen 0) first
+            parts.reverse()
+        lines = 0
+        for gen, path, f, start, end in parts:
+            try:
+                lines += self._dump_part(f, start, end, stream)
+            except Exception:
+                pass
+            f.close()
+        return lines
+
+    def _dump_part(self, f, start, end, stream):
+        # The whole lines of f from start to end (-1: its end) -> stream; returns how many.
+        piece = self._piece
+        lines = 0
+        line = at = start  # where the line being read starts; where piece was read from
+        clean = True  # no NUL or 0xFF in the line so far
+        while end < 0 or at < end:
+            f.seek(at)
+            got = _readinto(f, piece, _PIECE if end < 0 else min(_PIECE, end - at))
+            for i in range(got):
+                c = piece[i]
+                if c == _NEWLINE:
+                    if clean:
+                        if line >= at:  # the whole line is in piece
+                            _emit(stream, piece, line - at, at + i + 1 - line)
+                        else:
+                            _copy(f, line, at + i + 1, stream)
+                        lines += 1
+                    line = at + i + 1
+                    clean = True
+                elif c == 0 or c == _ERASED:
+                    clean = False
+            if got < _PIECE:
+                break
+            at += got
+        return lines
 
     def flush(self):
-        if self._f:
-            self._f.flush()
+        pass  # each line is flushed when written
 
     def close(self):
-        if self._f:
-            self._f.close()
-        self._f = None
+        for f in (self._cur, self._old):
+            try:
+                if f:
+                    f.close()
+            except Exception:
+                pass
+        self._cur = self._old = None
+
+
+def _open_part(path, buf):
+    # One of the log's files opened for writing in place -> (file or None, generation or 0, size).
+    try:
+        f = open(path, "r+b")
+    except Exception:
+        return None, 0, 0
+    gen, size = _header(f, buf)
+    return f, gen, size
+
+
+def _afresh(f, path, gen, half):
+    # f (of path) if it is part of the log (gen) or no longer than half the size (wiped in
+    # place at a rotation; what it holds stays readable until then), else path made afresh,
+    # empty, open w+b.
+    if f and (gen or f.seek(0, 2) <= half):
+        return f
+    if f:
+        f.close()
+    try:
+        return open(path, "w+b")
+    except Exception:
+        return None
+
+
+def _header(f, buf):
+    # -> (generation, size) of the header at the start of f, or (0, 0) if it has none.
+    f.seek(0)
+    if _readinto(f, buf, _HEADER) < _HEADER or buf[_HEADER - 1] != _NEWLINE:
+        return 0, 0
+    for i in range(len(_MAGIC)):
+        if buf[i] != _MAGIC[i]:
+            return 0, 0
+    gen = _number(buf, _GEN_AT, _DIGITS)
+    size = _number(buf, _SIZE_AT, _DIGITS)
+    if gen <= 0 or size < _MIN_SIZE or _number(buf, _CHECK_AT, _CHECK_DIGITS) != _check(buf):
+        return 0, 0
+    return gen, size
+
+
+def _check(header):
+    # The header's check: the sum of its bytes from the generation to the check, mod 100.
+    total = 0
+    for i in range(_GEN_AT, _CHECK_AT):
+        total += header[i]
+    return total % 100
+
+
+def _number(buf, at, digits):
+    # The decimal digits at buf[at:at + digits], or -1.
+    n = 0
+    for i in range(at, at + digits):
+        if not 48 <= buf[i] <= 57:
+            return -1
+        n = n * 10 + buf[i] - 48
+    return n
+
+
+def _put_number(buf, at, digits, n):
+    # n as decimal digits with leading zeros into buf[at:at + digits], then a space.
+    for i in range(at + digits - 1, at - 1, -1):
+        buf[i] = 48 + n % 10
+        n //= 10
+    buf[at + digits] = 32
+
+
+def _partial(buf, off, n):
+    # How many bytes at the end of buf[off:off + n] begin a UTF-8 character that is not
+    # complete there: a cut after them would split it.
+    back = 0  # continuation bytes at the end
+    while back < 3 and back < n and buf[off + n - 1 - back] & _CONT_MASK == _CONT:
+        back += 1
+    if back == n:
+        return 0
+    lead = buf[off + n - 1 - back]
+    size = 1 + (lead >= _LEAD2) + (lead >= _LEAD3) + (lead >= _LEAD4)
+    return back + 1 if back + 1 < size else 0
+
+
+def _copy(f, start, end, stream):
+    # f's bytes from start to end -> stream, in pieces cut at a UTF-8 character.
+    while start < end:
+        f.seek(start)
+        piece = f.read(min(_PIECE, end - start))
+        if not piece:
+            return
+        n = len(piece)
+        if start + n < end:
+            n -= _partial(piece, 0, n)
+        _emit(stream, piece, 0, n)
+        start += n
+
+
+def _emit(stream, data, off, n):
+    # data[off:off + n] -> stream: write(buf, off, n), else bytes, else str (CPython text).
+    try:
+        stream.write(data, off, n)
+        return
+    except TypeError:
+        pass
+    piece = bytes(data[off : off + n])
+    try:
+        stream.write(piece)
+    except TypeError:
+        stream.write(_text(piece))
+
+
+def _text(piece):
+    # piece as str: CPython replaces bad bytes with U+FFFD; MicroPython (no errors=) with "?".
+    try:
+        return str(piece, "utf-8", "replace")
+    except UnicodeError:
+        ascii = bytearray(piece)
+        for i in range(len(ascii)):
+            if ascii[i] >= _CONT:
+                ascii[i] = 63
+        return str(ascii, "utf-8")
+
+
+def _write(f, buf, off, n):
+    # buf[off:off + n] -> file f (MicroPython files take write(buf, off, n); CPython's a slice)
+    if _MPY:
+        f.write(buf, off, n)  # pyright: ignore[reportCallIssue]
+    else:
+        f.write(memoryview(buf)[off : off + n])
+
+
+def _readinto(f, buf, n):
+    # The first n bytes of buf <- file f; returns how many came.
+    if _MPY:
+        return f.readinto(buf, n)  # pyright: ignore[reportCallIssue]
+    return f.readinto(memoryview(buf)[:n]) or 0

@@ -89,6 +89,7 @@ def test_wheel_ships_the_package_the_board_files_and_nothing_else(wheel):
     want = {f"onenetlog/{n}" for n in os.listdir(build.LIB_DIR) if n.endswith((".py", ".bin"))}
     want |= {f"onenetlog_tools/{n}" for n in os.listdir(os.path.join(ROOT, "tools")) if n.endswith(".py")}
     want |= {f"onenetlog_tools/board/{n}" for n in ("main.py", "manifest.py")}
+    want |= {f"onenetlog_tools/templates/{n}" for n in os.listdir(os.path.join(ROOT, "tools", "templates"))}
     assert files == want
     assert "onenetlog_tools/source_data.py" in files and "onenetlog/table.bin" in files
     assert not any(n.startswith(("tests/", "dist/", "source/", "build/")) or "/dist/" in n for n in names)
@@ -118,7 +119,7 @@ def test_wheel_metadata(wheel):
 
 # -- every subcommand, installed ---------------------------------------------------------------
 
-COMMANDS = ("lookup", "list", "annotate", "monitor", "trace", "summary", "build", "deploy")
+COMMANDS = ("lookup", "list", "annotate", "monitor", "trace", "summary", "report", "build", "deploy")
 
 
 def test_help_of_every_command(installed):
@@ -201,6 +202,14 @@ def test_deploy_and_monitor_without_a_board_are_one_line(installed):
     assert err.startswith("deploy: error: ") and err.count("\n") == 1
     err = run(installed, "monitor", "--port", "/dev/no-such-board", rc=1).stderr.decode()
     assert err.startswith("onenetlog monitor: error: ") and err.count("\n") == 1
+
+
+def test_report_renders_from_its_packaged_template(installed):
+    page = os.path.join(installed["home"], "report.html")
+    run(installed, "report", "--lang", "en", os.path.join(GOLDEN, "session.log"),
+        os.path.join(GOLDEN, "trace-export.json"), "-o", page)
+    text = open(page, encoding="utf-8").read()
+    assert "Summary: " in text and 'id="chart-wall"' in text and "failing hop" in text and "6463ff0e" in text
 
 
 # -- the README's commands, as shown -----------------------------------------------------------

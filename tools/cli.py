@@ -2,7 +2,7 @@
 
 Decoding comes from lib/onenetlog, the same generated table the board runs. Exit status: 0 on
 success, 1 on an error (or an unknown code for lookup, a failed response for trace), 2 for a
-usage error, 130 after Ctrl-C while reading input (monitor: 0, Ctrl-C is how it ends).
+usage error, 130 after Ctrl-C while reading input (monitor: 0 when Ctrl-] or a signal ends it).
 """
 
 import argparse
@@ -424,6 +424,24 @@ def cmd_monitor(args, style):
     return monitor.main(args, a, Style(use_color(args.color, sys.stderr)))
 
 
+def cmd_report(args, style):
+    from onenetlog_tools import report
+
+    return report.main(args)
+
+
+def _report_arguments(s):
+    from onenetlog_tools import report
+
+    report.add_arguments(s)
+
+
+def _monitor_arguments(s):
+    from onenetlog_tools import monitor
+
+    monitor.add_arguments(s)
+
+
 # -- the command line --------------------------------------------------------------------------
 
 class Parser(argparse.ArgumentParser):
@@ -467,12 +485,10 @@ def parser(lang="zh"):
     s.add_argument("--no-decode", action="store_true", help="add nothing: copy the input as it is")
 
     s = sub.add_parser("monitor", parents=[common], help="live serial console with annotation")
-    s.add_argument("--port", required=True, help="serial device, pyserial URL, or auto (first USB serial)")
-    s.add_argument("--baud", type=int, default=115200)
-    s.add_argument("--tier", choices=("full", "en", "zh", "min", "codes"),
-                   help="tier the board runs, for the version check when it does not say")
-    s.add_argument("--no-decode", action="store_true", help="show the board's output as it is")
-    s.add_argument("--send-stdin", action="store_true", help="send lines read from stdin to the board")
+    _monitor_arguments(s)
+
+    s = sub.add_parser("report", parents=[common], help="one HTML page from console logs and trace-log exports")
+    _report_arguments(s)
 
     s = sub.add_parser("trace", parents=[common], help="timeline of trace-log API responses or records")
     s.add_argument("file", nargs="?", default="-", metavar="FILE|-")
@@ -487,7 +503,7 @@ def parser(lang="zh"):
 
 
 COMMANDS = {"lookup": cmd_lookup, "list": cmd_list, "annotate": cmd_annotate, "monitor": cmd_monitor,
-            "trace": cmd_trace, "summary": cmd_summary}
+            "trace": cmd_trace, "summary": cmd_summary, "report": cmd_report}
 
 
 def main(argv=None):

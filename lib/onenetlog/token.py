@@ -1,0 +1,306 @@
+"""onenetlog.token: make a OneNET device token (the MQTT password) and check one before connecting.
+Loaded only when used: `from onenetlog import token`.
+
+    pw = token.make(pid, "dev1", key)                # sha256, valid for TTL s from the clock
+    for code, why in token.check(pw, "dev1", pid, key):
+        print(code, why)                              # the codes the platform would log
+
+MQTT: clientId = device name, username = product ID, password = the token (OneNET's MQTT
+device access documentation). A token is
+
+    version=2018-10-31&res=products%2F<pid>%2Fdevices%2F<device>&et=<unix s>&method=<m>&sign=<s>
+
+with sign = base64(HMAC-<m>(base64decode(access key), et "\\n" m "\\n" res "\\n" version)),
+res and sign URL-encoded; res is products/<pid> for a product-level key. Some MicroPython
+ports count time from 2000; et is always Unix seconds (from 1970).
+"""
+
+import binascii
+import hashlib
+import time
+
+try:
+    from micropython import const
+except ImportError:  # CPython
+    from ._host import const
+
+VERSION = "2018-10-31"  # the token version devices use
+METHODS = ("md5", "sha1", "sha256")  # the sign methods the platform takes
+TTL = const(2592000)  # lifetime of a token make() dates from the clock: 30 days
+_EPOCH_2000 = const(946684800)  # 2000-01-01 in Unix seconds: the epoch of some MicroPython ports
+_CLOCK_SET = const(1704067200)  # 2024-01-01: a clock before it was never set
+_YEAR = const(31557600)  # 365.25 days
+_BLOCK = const(64)  # HMAC block size of md5, sha1 and sha256
+_LONGEST = const(1024)  # chars: no real token comes near; longer is refused before reading
+_HEX = "0123456789abcdefABCDEF"
+_B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+# The platform's URL-encoding list, "%" first so that it is not encoded twice.
+_QUOTES = (("%", "%25"), ("+", "%2B"), (" ", "%20"), ("/", "%2F"), ("?", "%3F"), ("#", "%23"),
+           ("&", "%26"), ("=", "%3D"))
+
+
+def unix_now():
+    """time.time() as Unix seconds, whatever the port's epoch."""
+    return int(time.time()) + (_EPOCH_2000 if time.gmtime(0)[0] == 2000 else 0)
+
+
+def make(pid, device, key, et=None, method="sha256", ttl=TTL):
+    """The token for device of product pid (device None: a product-level res), signed with the
+    access key as the console shows it (base64). et=None: the clock's Unix time + ttl.
+    Raises ValueError saying what is wrong: a clock that was never set (a year before 2024),
+    a key that is not base64, a method the platform or this port's hashlib lacks."""
+    if et is None:
+        now = unix_now()
+        if now < _CLOCK_SET:
+            raise ValueError("clock not set: time.time() is %d s, before 2024; set the RTC (ntptime.settime())"
+                             " before make()" % now)
+        et = now + ttl
+    if not _is_base64(key):
+        raise ValueError("access key is not base64: paste it as the OneNET console shows it")
+    res = "products/" + str(pid) + ("/devices/" + str(device) if device else "")
+    sign = _sign(binascii.a2b_base64(key), et, method, res)
+    if sign is None:
+        raise ValueError("method %r: %s" % (method, _no_method(method)))
+    return ("version=" + VERSION + "&res=" + _quote(res) + "&et=" + str(et) + "&method=" + method
+            + "&sign=" + _quote(sign))
+
+
+def check(token, client_id=None, username=None, key=None, now=None):
+    """[(code, why), ...]: the platform codes a connect with this token would be refused with,
+    each with a one-line reason; [] when none is predicted. client_id and username are the MQTT
+    clientId (device name) and username (product ID), key the access key: each is checked when
+    given. now: Unix seconds (default: the clock; expiry is not judged on a clock never set).
+    Never raises."""
+    if token is None:
+        return [(1101, "no password (the token) given")]
+    try:
+        return _check(_text(token), _text(client_id), _text(username), key, now)
+    except Exception as err:  # MemoryError: the answer is that it could not be read
+        return [(1103, "token could not be read (%s)" % type(err).__name__)]
+
+
+def _check(tok, client_id, username, key, now):
+    found = []
+    for value, what in ((tok, "password (the token)"), (client_id, "clientId"), (username, "username")):
+        if value == "":
+            found.append((1101, what + " is empty"))
+    if not tok:
+        if tok is None:
+            found.append((1103, "the token is not text"))
+        return found
+    if len(tok) > _LONGEST:
+        return found + [(1103, "the token is %d chars long: no OneNET token is" % len(tok))]
+    fields = []
+    for name in ("version", "res", "et", "method", "sign"):
+        value = _field(tok, name)
+        if value is None:
+            found.append((1103, "the token has no " + name + "="))
+        elif not value:
+            found.append((1101, name + " is empty"))
+        fields.append(value)
+    version, res, et, method, sign = fields
+    if version and version != VERSION:
+        found.append((1111, "version is %s: devices use %s" % (version, VERSION)))
+    if method and method not in METHODS:
+        found.append((1110, "method is %s: the platform takes md5, sha1 or sha256" % method))
+    et = _et(et, found)
+    res = _res(res, client_id, username, found)
+    sign = _sign_text(sign, found)
+    if et is not None:
+        _expiry(et, unix_now() if now is None else now, found)
+    if key is not None and sign and res and et is not None and method in METHODS:
+        _verify(_text(key), et, method, res, sign, found)
+    return found
+
+
+def _et(et, found):
+    """et as an int, or None after a finding."""
+    if et and (not et.isdigit() or len(et) > 12):
+        found.append((1103, "et is not Unix seconds: %s" % et[:16]))
+        return None
+    return int(et) if et else None
+
+
+def _res(res, client_id, username, found):
+    """res URL-decoded and matched against clientId and username; None after a 1103."""
+    if not res:
+        return None
+    text = _unquote(res)
+    if text is None:
+        found.append((1103, "res has a bad URL encoding: %s" % res[:48]))
+        return None
+    parts = text.split("/")
+    if not (len(parts) in (2, 4) and parts[0] == "products" and parts[1]
+            and (len(parts) == 2 or parts[2] == "devices" and parts[3])):
+        found.append((1103, "res is not products/<pid>/devices/<device name>: %s" % res[:48]))
+        return None
+    pid = parts[1]
+    device = parts[3] if len(parts) == 4 else None
+    if device and client_id == pid and username == device:
+        found.append((1114, "clientId and username are swapped: clientId = device name %s, username = "
+                            "product ID %s" % (device, pid)))
+        return text
+    if username and username != pid:
+        found.append((1114, "res is for product %s, username is %s (username = product ID)" % (pid, username)))
+    if client_id and device and client_id != device:
+        found.append((1114, "res is for device %s, clientId is %s (clientId = device name)" % (device, client_id)))
+    return text
+
+
+def _sign_text(sign, found):
+    """sign URL-decoded, or None after a 1103."""
+    if not sign:
+        return None
+    if "+" in sign:
+        found.append((1103, "sign has a raw '+', read as a space: URL-encode it (%2B)"))
+        return None
+    text = _unquote(sign)
+    if text is None:
+        found.append((1103, "sign has a bad URL encoding: %s" % sign[:48]))
+        return None
+    if not _is_base64(text):
+        found.append((1103, "sign is not base64 after URL-decoding: %s" % sign[:48]))
+        return None
+    return text
+
+
+def _expiry(et, now, found):
+    """A 1104 when et is past, saying by how much and naming the clock mistake behind it."""
+    if now < _CLOCK_SET or et > now:  # a clock never set cannot judge expiry
+        return
+    gap = now - et
+    if et < 10 * _YEAR:
+        why = ("expired %s ago: et=%d is in %d, made on a clock that was never set (time.time() near 0)"
+               % (_span(gap), et, 1970 + et // _YEAR))
+    elif abs(gap - _EPOCH_2000) < 2 * _YEAR:
+        why = ("expired %s ago: et counts from 2000 (this port's epoch), not 1970; add %d"
+               % (_span(gap), _EPOCH_2000))
+    else:
+        why = "expired %s ago (et=%d, now=%d)" % (_span(gap), et, now)
+    found.append((1104, why))
+
+
+def _verify(key, et, method, res, sign, found):
+    """A 1106 when sign is not made with key; names a key used raw instead of base64-decoded."""
+    if not _is_base64(key):  # no access key: nothing to check the sign with
+        return
+    good = _sign(binascii.a2b_base64(key), et, method, res)
+    if good is None or good == sign:  # this port lacks the method: make() says so
+        return
+    if _sign(key.encode(), et, method, res) == sign:
+        found.append((1106, "sign was made with the access key's text: base64-decode the key first"))
+    else:
+        found.append((1106, "sign does not match the access key (for this et, method and res)"))
+
+
+def _span(s):
+    """A duration in words: 42 s, 5 min, 3 h 20 min, 12 d 4 h, about 30 years."""
+    if s < 60:
+        return "%d s" % s
+    if s < 3600:
+        return "%d min" % (s // 60)
+    if s < 86400:
+        return "%d h %d min" % (s // 3600, s % 3600 // 60)
+    if s < 2 * _YEAR:
+        return "%d d %d h" % (s // 86400, s % 86400 // 3600)
+    return "about %d years" % ((s + _YEAR // 2) // _YEAR)
+
+
+def _sign(key, et, method, res):
+    """base64 of the HMAC of the token's string-to-sign, or None if the method is missing."""
+    mac = _hmac(method, key, ("%d\n%s\n%s\n%s" % (et, method, res, VERSION)).encode())
+    return None if mac is None else binascii.b2a_base64(mac, newline=False).decode()
+
+
+def _hmac(method, key, msg):
+    """RFC 2104 HMAC with hashlib's method (block size 64 for all three), or None if missing."""
+    new = getattr(hashlib, method, None) if method in METHODS else None
+    if new is None:
+        return None
+    if len(key) > _BLOCK:
+        key = new(key).digest()
+    pad = bytearray(_BLOCK)  # the key, zero-padded, then xored into the inner and the outer pad
+    pad[: len(key)] = key
+    for i in range(_BLOCK):
+        pad[i] ^= 0x36
+    inner = new(pad)
+    inner.update(msg)
+    for i in range(_BLOCK):
+        pad[i] ^= 0x36 ^ 0x5C
+    outer = new(pad)
+    outer.update(inner.digest())
+    return outer.digest()
+
+
+def _no_method(method):
+    if method not in METHODS:
+        return "the platform takes md5, sha1 or sha256"
+    return "this port's hashlib has no %s; use sha256" % method
+
+
+def _field(tok, name):
+    """The value of name= in the &-separated token, or None when absent."""
+    at = 0
+    while at <= len(tok):
+        end = tok.find("&", at)
+        if end < 0:
+            end = len(tok)
+        eq = at + len(name)
+        if tok.startswith(name, at) and eq < len(tok) and tok[eq] == "=":
+            return tok[eq + 1 : end]
+        at = end + 1
+    return None
+
+
+def _text(x):
+    """x as a str (bytes are decoded), or None when it is no text."""
+    if isinstance(x, str):
+        return x
+    if isinstance(x, (bytes, bytearray)):
+        try:
+            return bytes(x).decode()
+        except Exception:  # UnicodeError
+            return None
+    return None
+
+
+def _is_base64(s):
+    """True for non-empty standard base64 with its padding, as the console and the sign use."""
+    if not isinstance(s, str) or not s or len(s) % 4:
+        return False
+    body = s.rstrip("=")
+    if len(s) - len(body) > 2:
+        return False
+    for c in body:
+        if c not in _B64:
+            return False
+    return True
+
+
+def _quote(s):
+    for raw, enc in _QUOTES:
+        s = s.replace(raw, enc)
+    return s
+
+
+def _unquote(s):
+    """s with %XX decoded, or None for a bad escape or bytes that are not UTF-8."""
+    if "%" not in s:
+        return s
+    out = bytearray()
+    at = 0
+    while at < len(s):
+        c = s[at]
+        if c != "%":
+            out.extend(c.encode())
+            at += 1
+            continue
+        h = s[at + 1 : at + 3]
+        if len(h) < 2 or h[0] not in _HEX or h[1] not in _HEX:
+            return None
+        out.append(int(h, 16))
+        at += 3
+    try:
+        return bytes(out).decode()
+    except Exception:  # UnicodeError
+        return None

@@ -1,5 +1,5 @@
 """onenetlog.token: make a OneNET device token (the MQTT password) and check one before connecting.
-Loaded only when used: `from onenetlog import token`.
+Loaded only when used: `import onenetlog.token as token`.
 
     pw = token.make(pid, "dev1", key)                # sha256, valid for TTL s from the clock
     for code, why in token.check(pw, "dev1", pid, key):
@@ -32,7 +32,6 @@ _CLOCK_SET = const(1704067200)  # 2024-01-01: a clock before it was never set
 _YEAR = const(31557600)  # 365.25 days
 _BLOCK = const(64)  # HMAC block size of md5, sha1 and sha256
 _LONGEST = const(1024)  # chars: no real token comes near; longer is refused before reading
-_HEX = "0123456789abcdefABCDEF"
 _B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 # The platform's URL-encoding list, "%" first so that it is not encoded twice.
 _QUOTES = (("%", "%25"), ("+", "%2B"), (" ", "%20"), ("/", "%2F"), ("?", "%3F"), ("#", "%23"),
@@ -284,23 +283,29 @@ def _quote(s):
 
 
 def _unquote(s):
-    """s with %XX decoded, or None for a bad escape or bytes that are not UTF-8."""
+    """s with %XX decoded, or None for a bad escape, a raw non-ASCII char or bytes not UTF-8."""
     if "%" not in s:
         return s
-    out = bytearray()
-    at = 0
-    while at < len(s):
-        c = s[at]
-        if c != "%":
-            out.extend(c.encode())
-            at += 1
-            continue
-        h = s[at + 1 : at + 3]
-        if len(h) < 2 or h[0] not in _HEX or h[1] not in _HEX:
+    raw = s.encode()
+    out = bytearray(len(raw))  # the decoded bytes; never longer than raw
+    n = at = 0
+    while at < len(raw):
+        b = raw[at]
+        if b == 0x25:  # %
+            b = _hex(raw, at + 1) << 4 | _hex(raw, at + 2)
+            at += 2
+        if not 0 <= b < 256 or raw[at] >= 0x80:  # a bad escape; a token is ASCII
             return None
-        out.append(int(h, 16))
-        at += 3
+        out[n] = b
+        n += 1
+        at += 1
     try:
-        return bytes(out).decode()
+        return bytes(memoryview(out)[:n]).decode()
     except Exception:  # UnicodeError
         return None
+
+
+def _hex(raw, at):
+    """The value of the hex digit raw[at], or -512 (poisons the byte) when it is none."""
+    d = raw[at] if at < len(raw) else 0
+    return d - 48 if 48 <= d <= 57 else (d | 32) - 87 if 97 <= (d | 32) <= 102 else -512

@@ -9,11 +9,11 @@ connect() checks the token first (onenetlog.token.check: a status line per platf
 connect would be refused with, note "pre-flight: <why>"), connects, and logs a refusal as a
 CONNACK line: `E (t) mqtt#5: not authorized | the token or the device: likely one of ...
 type=connack -- pre-flight: 1104 expired 2 h 5 min ago`. Errors other than a refusal (no
-network, a broken socket) propagate as client.connect() raises them.
+network, a broken socket) propagate as client.connect() raises them. rc_of() and describe()
+are what the Logger uses for a CONNACK line; onenetlog.token loads only for the pre-flight.
 """
 
 import onenetlog.connack as _connack
-import onenetlog.token as _token
 
 
 def rc_of(x):
@@ -35,6 +35,8 @@ def describe(rc, verbosity=1):
 
 def preflight(client, key=None, now=None):
     """token.check() of the client's password, clientId and username: [(code, why), ...]."""
+    import onenetlog.token as _token  # loaded here: the Logger reads CONNACK codes without it
+
     return _token.check(client.pswd, client.client_id, client.user, key, now)
 
 

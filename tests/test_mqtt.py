@@ -126,7 +126,8 @@ class _Sock:
         self.s.connect(addr)
 
     def write(self, data, n=None):
-        return self.s.sendall(bytes(data)[:n] if n is not None else bytes(data))
+        data = data.encode() if isinstance(data, str) else bytes(data)
+        return self.s.sendall(data[:n] if n is not None else data)
 
     def read(self, n):
         data = b""

@@ -124,7 +124,10 @@ class Logger:
         """Log what a status travels in, at the level its code implies (20 success, 30 transient
         or unknown, 40 failure): a code (int, str, bytes; CoAP 0x84 or "4.04"), or a OneJSON reply
         or a record of the platform's trace-log API (dict, or its JSON as str or bytes). type: a
-        business type, or the topic a reply came on."""
+        business type, or the topic a reply came on. umqtt's MQTTException(rc), or type="connack":
+        a CONNACK line (docs/line-format.md)."""
+        if type == "connack" or code.__class__.__name__ == "MQTTException":
+            return self._connack(code, note)
         if type is not None and (type.__class__ is not str or "/" in type) or (
                 code.__class__ is not int and onenetlog._find(code) < 0 and onenetlog._N < 0):
             try:
@@ -134,6 +137,21 @@ class Logger:
             except Exception:
                 pass
         self.log(-1, note, b"" if code is None else code, id, trace, type)
+
+    def _connack(self, code, note):
+        # "tag#rc: meaning | OneNET codes type=connack -- note", made as a plain line of tag#rc.
+        name = self.name
+        try:
+            from .mqtt import rc_of, describe
+
+            rc = rc_of(code)
+            level = 30 if rc is None or rc > 5 else 20 if rc == 0 else 40
+            text = describe(rc, self._A[_F] & 8) + " type=connack" + (" -- " + note if note else "")
+            self.name = (b"mqtt" if self._A[_S] else name) + ("#%d" % rc if rc is not None else "#?").encode()
+            self.log(level, text)
+        except Exception:
+            self.dropped += 1
+        self.name = name
 
     def log(self, level, msg, code=None, id=None, trace=None, type=None):
         """Log msg at level: a plain line, or with a code a status line whose note is msg.

@@ -192,7 +192,7 @@ import sys, micropython
 from onenetlog.logger import Logger
 logs = [Logger(None, None, 0, "zh", 1), Logger(None, "app", 0, "en", 2, True, False, False),
         Logger(sys.stdout, "w", 0, "zh", 0, False, True, True)]  # clock: auto, ticks, wall
-logs[2]._A[6] -= 20000  # 20 s since the last RTC read: the next line tries to read it again
+logs[2]._rtc_ticks -= 20000  # 20 s since the last RTC read: the next line tries to read it again
 forms = []
 for c in CODES:
     forms += [c, str(c).encode(), str(c)]
@@ -324,3 +324,29 @@ for d in DOCS:
 """
     upy = run_upy(script, "full", heap="1m", timeout=120)  # room for the script's own text
     assert upy == run_cpy(script, "full", timeout=120) and upy.count("\n") == len(docs)
+
+
+# Under heap_lock a reply cannot be read (parsing allocates): status() says so on a
+# well-formed unknown line, and raises nothing.
+REPLY_LOCKED = """
+import micropython
+from onenetlog.logger import Logger
+log = Logger(None, None, 0, "en", 0, False, False, False)
+log.status(b'{"code":1104}')  # onenetlog.parse loaded
+reply = {"code": 1104}
+micropython.heap_lock()
+log.status(b'{"code":1104}')
+log.status(reply, type="$sys/p/d/thing/property/post/reply")
+log.status(1104, "n")
+micropython.heap_unlock()
+print("dropped", log.dropped)
+"""
+
+
+def test_a_reply_under_heap_lock_is_a_documented_unknown_line():
+    out = run_upy(REPLY_LOCKED)
+    got = lines(out.rsplit("dropped", 1)[0])
+    assert [(d["tag"], d["code"], d["body"]) for d in got] == [
+        ("mqtt", "1104", "token expired"), ("log", "?", "unknown code -- reply not read: no heap"),
+        ("log", "?", "unknown code -- reply not read: no heap"), ("mqtt", "1104", "token expired -- n")]
+    assert out.endswith("dropped 0\n")

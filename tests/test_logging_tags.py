@@ -123,7 +123,22 @@ def test_a_record_attribute_wins_and_formatting_never_raises():
     line = f.format(logging.makeLogRecord({"msg": "m %s", "args": (object(),), "levelno": 20, "name": "n"}))
     assert parse(line + "\n")["tag"] == "n"
     odd = logging.makeLogRecord({"msg": "code=1104", "levelno": "x", "name": None, "code": object()})
-    assert f.format(odd) == "code=1104"  # no line could be made: the message as it is
+    d = parse(f.format(odd) + "\n")  # an odd level is 0, an odd code ?
+    assert (d["level"], d["tag"], d["code"], d["body"]) == ("D", "log", "?", "unknown code -- code=1104")
+
+
+FORGED = "x\nE (1) mqtt#1104: token expired | forged"
+
+
+@pytest.mark.parametrize("levelno", [-1, -2, -50, 10**30, -(10**30), 1.5, None, True])
+def test_no_record_can_forge_a_line(levelno):
+    f = Formatter(lang="en", clock=False)
+    for code in (None, 1104, "x\ny"):
+        r = logging.makeLogRecord({"msg": FORGED, "levelno": levelno, "name": "app\nE (1) mqtt#1104:", "code": code})
+        line = f.format(r)
+        d = parse(line + "\n")  # one well-formed line, whatever the level
+        assert "\n" not in line and d["body"].endswith(FORGED.replace("\n", " "))
+        assert d["tag"] == ("mqtt" if code == 1104 else "app_E__1__mqtt_1104_")
 
 
 def test_a_new_record_name_is_never_served_from_the_cache():

@@ -58,6 +58,10 @@ def status_same():
 def status_changing():
     for i in range(N):
         log.status(codes[i % 6])
+uncached = Logger(sys.stdout, None, 10, "en", 1, False, False, False, 0)
+def status_changing_uncached():
+    for i in range(N):
+        uncached.status(codes[i % 6])
 def status_note():
     for i in range(N):
         log.status(1104, "connect failed", i)
@@ -90,7 +94,8 @@ out("len", len(line))
 out("status_same", best(status_same))
 out("status_changing", best(status_changing))
 out("status_cold", best(status_cold))
-out("cache", len(log._A[17]))
+out("status_changing_uncached", best(status_changing_uncached))
+out("cache", len(log._cache.codes))
 out("codes", len(every))
 out("status_note", best(status_note))
 out("len_note", noted)

@@ -9,8 +9,8 @@ connect() checks the token first (onenetlog.token.check: a status line per platf
 connect would be refused with, note "pre-flight: <why>"), connects, and logs a refusal as a
 CONNACK line: `E (t) mqtt#5: not authorized | the token or the device: likely one of ...
 type=connack -- pre-flight: 1104 expired 2 h 5 min ago`. Errors other than a refusal (no
-network, a broken socket) propagate as client.connect() raises them. rc_of() and describe()
-are what the Logger uses for a CONNACK line; onenetlog.token loads only for the pre-flight.
+network, a broken socket) propagate as client.connect() raises them. rc_of(), describe() and
+level() are what the Logger uses for a CONNACK line; onenetlog.token loads only for the pre-flight.
 """
 
 import onenetlog.connack as _connack
@@ -31,6 +31,17 @@ def describe(rc, verbosity=1):
         return "accepted" if rc == 0 else "unknown CONNACK code"
     i = rc - _connack.LOWEST
     return _connack.MEANING[i] + (" | " + _connack.ONENET_WHY[i] if verbosity else "")
+
+
+def head(rc, tag, verbose=True):
+    """b"tag#rc: text" of a CONNACK line (rc not an int: #?), text as describe() gives it."""
+    code = b"%d" % rc if type(rc) is int else b"?"
+    return tag + b"#" + code + b": " + describe(rc, verbose).encode()
+
+
+def level(rc):
+    """The level of a CONNACK line: 20 accepted, 40 refused (1-5), 30 an unknown code."""
+    return 20 if rc == 0 else 40 if type(rc) is int and _connack.LOWEST <= rc <= _connack.HIGHEST else 30
 
 
 def preflight(client, key=None, now=None):

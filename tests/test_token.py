@@ -232,3 +232,24 @@ def test_heap_cost_of_token_on_the_unix_port():
     assert loaded <= 7600, loaded
     assert checked <= 1600, checked
     assert keyed <= 2700, keyed
+
+
+NEW_MODULES = ("token.py", "token_check.py", "mqtt.py", "connack.py")
+
+
+def test_every_install_path_carries_the_new_modules(tmp_path):
+    """onenetlog build (.mpy), package.json (mip) and the freeze build board/manifest.py freezes."""
+    import json
+    import os
+
+    from onenetlog_tools import build
+
+    built = build.build("min", str(tmp_path))
+    names = {os.path.basename(p) for p in built}
+    assert {n[:-3] + ".mpy" for n in NEW_MODULES} <= names
+    with open(build.PACKAGE_JSON, encoding="utf-8") as f:
+        urls = {dest for dest, _src in json.load(f)["urls"]}
+    assert {"onenetlog/" + n for n in NEW_MODULES} <= urls
+    assert build.package_json_text() == open(build.PACKAGE_JSON, encoding="utf-8").read()
+    frozen = {os.path.basename(p) for p in build.build("min", str(tmp_path), freeze=True)}
+    assert set(NEW_MODULES) <= frozen

@@ -292,16 +292,14 @@ class Logger:
 
     def _connack_head(self, level, code):
         # A CONNACK code's "tag#rc: text" (onenetlog.mqtt's, not the decoder's) and the tail
-        # into _body -> the line's level.
+        # into _body -> the line's level. The text is short: it always fits.
         from .mqtt import head, level as connack_level
 
-        out = self._assembly
-        out.seek(0)
-        out.write(head(code, _CONNACK_TAG if self._service_tags else self.name, self._decode_flags & _W_REASON))
-        out.write(self._tail)
-        self._body_len = out.tell()
-        out.seek(0)
-        out.readinto(self._body, self._body_len)
+        line = head(code, _CONNACK_TAG if self._service_tags else self.name, self._decode_flags & _W_REASON)
+        n = len(line)
+        self._body[:n] = line
+        self._body[n : n + len(self._tail)] = self._tail
+        self._body_len = n + len(self._tail)
         self._held_code = None
         return connack_level(code) if level == _OWN_LEVEL else level
 

@@ -33,7 +33,7 @@ def describe(rc, verbosity=1):
     return _connack.MEANING[i] + (" | " + _connack.ONENET_WHY[i] if verbosity else "")
 
 
-def head(rc, tag, verbose=True):
+def head(rc, tag, verbose=1):
     """b"tag#rc: text" of a CONNACK line (rc not an int: #?), text as describe() gives it."""
     code = b"%d" % rc if type(rc) is int else b"?"
     return tag + b"#" + code + b": " + describe(rc, verbose).encode()

@@ -148,3 +148,32 @@ def test_a_new_record_name_is_never_served_from_the_cache():
         r = logging.makeLogRecord({"msg": "x", "levelno": 30, "name": name, "code": 99999})
         d = parse(f.format(r) + "\n")
         assert (d["tag"], d["code"]) == (name, "99999")
+
+
+FORGE_ON_DEVICE = """
+import sys
+sys.path.append(UPYLIB)
+import logging
+from onenetlog.logging_tags import install
+class Out:
+    def __init__(self):
+        self.text = []
+    def write(self, s):
+        self.text.append(s)
+out = Out()
+app = logging.getLogger("f")
+app.setLevel(-100)
+app.addHandler(logging.StreamHandler(out))
+install("f", lang="en", clock=False)
+for level in (-1, -2, -50):
+    app.log(level, FORGED)
+    app.log(level, FORGED + " code=1104")
+sys.stdout.write("".join(out.text))
+"""
+
+
+def test_no_record_can_forge_a_line_on_the_unix_port():
+    got = lines(run_upy(f"UPYLIB = {UPYLIB!r}\nFORGED = {FORGED!r}\n" + FORGE_ON_DEVICE))
+    one_line = FORGED.replace("\n", " ")
+    assert [(d["level"], d["tag"], d["code"], d["body"]) for d in got] == 3 * [
+        ("D", "f", None, one_line), ("D", "mqtt", "1104", "token expired | Token has expired -- " + one_line + " code=1104")]

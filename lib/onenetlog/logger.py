@@ -14,10 +14,10 @@ what a reply or record holds from onenetlog.parse, loaded on first use.
 
 Each line is assembled in buffers the constructor makes and goes to each sink in one call:
 write(buf, off, n), else write(bytes), else write(str); a sink that takes part of a line (a
-UART's count) is given the rest. status() of an int, bytes or str code and write() allocate
-nothing (they work under micropython.heap_lock()). No call raises into the application:
-a line that cannot be made, a line logged from inside a sink, and a line a sink does not take
-whole are counted in Logger.dropped.
+UART's count) is given the rest. A line of a code (int, bytes, decimal str) or a plain line, with
+str notes and ids, allocates nothing: it works under micropython.heap_lock(). No call raises
+into the application: a line that cannot be made, a line logged from inside a sink, and a line
+a sink does not take whole are counted in Logger.dropped.
 """
 
 import onenetlog
@@ -33,10 +33,11 @@ except ImportError:  # CPython
 # tag and body forwards from it; the colour reset and the newline always fit after _BODY_ROOM.
 _LINE_SIZE = const(600)
 _TAG_AT = const(40)
-_BODY_ROOM = const(549)
+_BODY_ROOM = const(549)  # _LINE_SIZE - _TAG_AT - 11: a line is at most 560 bytes after the time
 _FIELD_ROOM = const(7)  # a part is left out when fewer bytes than this are left for it
 _MAX_CODE = const(999999999)  # codes have at most 9 digits: only these are held or cached
 _CACHE_LINES = const(8)
+_FREE = const(-1)  # the code of a free cache entry (no code is negative)
 
 # Levels, and the one that means "the code's own" (log(); below it nothing is logged).
 _OWN_LEVEL = const(-1)
@@ -79,9 +80,18 @@ _ESC = const(27)
 _BRACKET = const(91)
 _COLOUR_3 = const(51)  # the "3" of ESC[3Xm
 _COLOUR_M = const(109)
-_PRINTABLE_END = const(127)
+_PRINTABLE_END = const(127)  # DEL
 _CONTINUATION = const(2)  # byte >> 6 of a UTF-8 continuation byte
+# The UTF-8 of the control characters above DEL: C2 80 to C2 9F (C1), E2 80 A8 and E2 80 A9
+# (U+2028 line and U+2029 paragraph separator).
+_C1_LEAD = const(0xC2)
+_C1_END = const(0xA0)
+_SEPARATOR_LEAD = const(0xE2)
+_SEPARATOR_MID = const(0x80)
+_LINE_SEPARATOR_END = const(0xA8)
+_PARAGRAPH_SEPARATOR_END = const(0xA9)
 
+_TAG_BYTES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-"
 _LEVEL_LETTERS = b"DIWE"  # below 20, 20-29, 30-39, 40 up
 _LEVEL_COLOURS = b"6231"  # cyan, green, yellow, red
 _RESET_NEWLINE = b"\x1b[0m\n"
@@ -141,8 +151,7 @@ class Logger:
         # The tag of plain lines (and of status lines, with a name): [A-Za-z0-9_.-], at most 32.
         tag = bytearray(name if isinstance(name, bytes) else str(name or "log").encode())[:32]
         for i in range(len(tag)):
-            c = tag[i]
-            if not (48 <= c <= 57 or 65 <= c <= 90 or 97 <= c <= 122 or c == _DASH or c == _DOT):
+            if tag[i] not in _TAG_BYTES:
                 tag[i] = _UNDERSCORE
         self.name = bytes(tag) or b"log"
         self._held_code = None  # lines made with the old name
@@ -340,8 +349,10 @@ class Logger:
             n = _BODY_ROOM
             while n > start and line[_TAG_AT + n] >> 6 == _CONTINUATION:
                 n -= 1
-        if is_id:
-            _clean_id(line, _TAG_AT + start, _TAG_AT + n)
+        if is_id:  # printable ASCII without spaces: any other byte becomes _
+            for i in range(_TAG_AT + start, _TAG_AT + n):
+                if not _SPACE < line[i] < _PRINTABLE_END:
+                    line[i] = _UNDERSCORE
         else:
             n = _clean_text(line, _TAG_AT + start, _TAG_AT + n, self._ascii) - _TAG_AT
         out.seek(start)
@@ -401,19 +412,13 @@ class Logger:
         if second != self._second_shown:
             self._second_shown = second
             line[end - 13] = _SPACE
-            i = end - 6
-            while i > end - 13:  # SS, MM, HH, each with the mark after it
-                v = second % 60 if i > end - 12 else second
-                line[i] = _DIGIT_0 + v // 10
-                line[i + 1] = _DIGIT_0 + v % 10
-                line[i + 2] = _DOT if i == end - 6 else _COLON
-                second //= 60
-                i -= 3
-        i = end
-        while i > end - 3:  # mmm
-            i -= 1
-            line[i] = _DIGIT_0 + ms % 10
-            ms //= 10
+            _put_digits(line, end - 10, second // 3600, 2)
+            line[end - 10] = _COLON
+            _put_digits(line, end - 7, second // 60 % 60, 2)
+            line[end - 7] = _COLON
+            _put_digits(line, end - 4, second % 60, 2)
+            line[end - 4] = _DOT
+        _put_digits(line, end, ms, 3)
         return end - _WALL_TIME_LEN
 
     def _read_rtc(self, now):
@@ -428,21 +433,20 @@ class Logger:
             self._rtc_ms = ((t[3] * 60 + t[4]) * 60 + t[5]) * 1000 + ns // 1000000 % 1000
             self._rtc_ticks = now
             self._second_shown = self._ticks_shown = -1
-            date = t[0] * 10000 + t[1] * 100 + t[2]
             line = self._line
-            for i in range(_TAG_AT - 16, _TAG_AT - 26, -1):  # YYYY-MM-DD, backwards
-                if i == _TAG_AT - 18 or i == _TAG_AT - 21:
-                    line[i] = _DASH
-                else:
-                    line[i] = _DIGIT_0 + date % 10
-                    date //= 10
+            date = _TAG_AT - 2 - _WALL_TIME_LEN  # YYYY-MM-DD
+            _put_digits(line, date + 4, t[0], 4)
+            line[date + 4] = _DASH
+            _put_digits(line, date + 7, t[1], 2)
+            line[date + 7] = _DASH
+            _put_digits(line, date + 10, t[2], 2)
         except Exception:
             pass
 
     def _emit(self, start, n):
         # The line's n bytes from start to each sink; log.sinks may be a list, one stream or None.
         sinks = self.sinks
-        if isinstance(sinks, list) or isinstance(sinks, tuple):
+        if sinks.__class__ is list or isinstance(sinks, list) or isinstance(sinks, tuple):
             for sink in sinks:
                 self._send(sink, start, n)
         elif sinks is None:
@@ -451,46 +455,39 @@ class Logger:
             self._send(sinks, start, n)
 
     def _send(self, sink, start, n):
-        # The line to one sink, in one call unless it takes only part: then the rest.
+        # The line to one sink, in one call unless it takes only part of it: then the rest. A
+        # line it does not take whole is counted; one cut off is ended by a newline first thing
+        # the next time.
         try:
-            if self._torn and not self._mend(sink):
-                self.dropped += 1
-                return
+            if self._torn and sink in self._torn:
+                took = _write(sink, _NEWLINE, 0, 1)
+                if took.__class__ is int and took < 1:
+                    self.dropped += 1
+                    return
+                self._torn.remove(sink)
             try:
-                took = sink.write(self._line, start, n)
-            except TypeError:  # a stream of Python's own
+                took = sink.write(self._line, start, n)  # a MicroPython stream
+            except TypeError:
                 took = _write_python(sink, self._line, start, n)
-            if took is not None and took != n:  # None: a stream that does not count
-                self._finish(sink, start, n, took)
+            if took is None or took == n:  # None: a stream that does not say
+                return
+            cut = False
+            while took.__class__ is int and 0 < took < n:
+                cut = True
+                start += took
+                n -= took
+                took = _write(sink, self._line, start, n)
+            if took.__class__ is int and took < n:
+                self.dropped += 1
+                if cut:
+                    self._torn.append(sink)
         except Exception:
             self.dropped += 1
 
-    def _finish(self, sink, start, n, took):
-        # After a short write: the rest of the line. A line the sink does not take whole is
-        # counted; one it took part of is ended with a newline before its next line.
-        cut = False
-        while took.__class__ is int and 0 < took < n:
-            cut = True
-            start += took
-            n -= took
-            took = _write(sink, self._line, start, n)
-        if took.__class__ is int and took < n:
-            self.dropped += 1
-            if cut:
-                self._torn.append(sink)
-
-    def _mend(self, sink):
-        # False when sink's last line was cut off and a newline to end it is not taken.
-        if sink in self._torn:
-            took = _write(sink, _NEWLINE, 0, 1)
-            if took.__class__ is int and took < 1:
-                return False
-            self._torn.remove(sink)
-        return True
-
 
 def _write(sink, buf, start, n):
-    # One write of buf[start:start + n] to sink -> what it returned (a count, or None).
+    # One write of buf[start:start + n] to sink -> the bytes it took, or None if it does not
+    # say. MicroPython streams take write(buf, off, n); Python's own bytes, or else str.
     try:
         return sink.write(buf, start, n)
     except TypeError:
@@ -498,7 +495,6 @@ def _write(sink, buf, start, n):
 
 
 def _write_python(sink, buf, start, n):
-    # The same to a stream of Python's own: as bytes, else as str -> the bytes it took.
     part = bytes(buf[start : start + n])
     try:
         return sink.write(part)
@@ -510,27 +506,29 @@ def _write_python(sink, buf, start, n):
 
 def _wants_reading(code, type):
     # True when status() must read what it was given before logging it: a OneJSON reply or
-    # trace-log record (a dict, or JSON text), a topic (or bytes) in type. A code, and
-    # anything else, goes to the decoder as it is, allocating nothing.
-    if type is not None and (type.__class__ is not str or "/" in type):
+    # trace-log record (a dict, or JSON text: "{" after blanks and a byte order mark), a topic
+    # (or bytes) in type. A code, and anything else, goes to the decoder as it is. Allocates
+    # nothing: a str is looked at by counts, as indexing it would allocate.
+    if type is not None and (type.__class__ is not str or "/" in type) or isinstance(code, dict):
         return True
-    if isinstance(code, dict):
-        return True
-    if isinstance(code, str) or isinstance(code, bytes) or isinstance(code, bytearray):
-        return _opens_object(code)
+    if isinstance(code, str):
+        at = code.find("{")
+        return at >= 0 and (at == 0 or code.count(" ", 0, at) + code.count("\t", 0, at) + code.count(
+            "\r", 0, at) + code.count("\n", 0, at) + code.count("\ufeff", 0, at) == at)
+    if isinstance(code, bytes) or isinstance(code, bytearray):
+        at = code.find(b"{")
+        return at >= 0 and (at == 0 or code.count(b" ", 0, at) + code.count(b"\t", 0, at) + code.count(
+            b"\r", 0, at) + code.count(b"\n", 0, at) + 3 * code.count(b"\xef\xbb\xbf", 0, at) == at)
     return False
 
 
-def _opens_object(text):
-    # True when text (str, bytes) starts with "{" after blanks and a UTF-8 byte order mark;
-    # by counts, not by indexing a str, which allocates.
-    if isinstance(text, str):
-        at = text.find("{")
-        return at >= 0 and (at == 0 or text.count(" ", 0, at) + text.count("\t", 0, at) + text.count(
-            "\r", 0, at) + text.count("\n", 0, at) + text.count("\ufeff", 0, at) == at)
-    at = text.find(b"{")
-    return at >= 0 and (at == 0 or text.count(b" ", 0, at) + text.count(b"\t", 0, at) + text.count(
-        b"\r", 0, at) + text.count(b"\n", 0, at) + 3 * text.count(b"\xef\xbb\xbf", 0, at) == at)
+def _put_digits(line, end, value, count):
+    # value's last count decimal digits into line, ending just before end.
+    while count:
+        end -= 1
+        count -= 1
+        line[end] = _DIGIT_0 + value % 10
+        value //= 10
 
 
 def _as_text(value):
@@ -545,14 +543,6 @@ def _as_text(value):
         return "?"
 
 
-def _clean_id(line, i, end):
-    # An id's bytes line[i:end] as printable ASCII without spaces: any other byte becomes _.
-    while i < end:
-        if not _SPACE < line[i] < _PRINTABLE_END:
-            line[i] = _UNDERSCORE
-        i += 1
-
-
 def _clean_text(line, i, end, ascii):
     # A note's UTF-8 bytes line[i:end] as one line: each control character (C0, DEL, C1,
     # U+2028, U+2029) becomes one space; with ascii every other non-ASCII byte becomes ?.
@@ -564,10 +554,11 @@ def _clean_text(line, i, end, ascii):
         if c < _SPACE or c == _PRINTABLE_END:
             c = _SPACE
         elif c > _PRINTABLE_END:
-            if c == 0xC2 and i < end and line[i] < 0xA0:  # U+0080-U+009F
+            if c == _C1_LEAD and i < end and line[i] < _C1_END:
                 c = _SPACE
                 i += 1
-            elif c == 0xE2 and i + 1 < end and line[i] == 0x80 and 0xA8 <= line[i + 1] <= 0xA9:
+            elif c == _SEPARATOR_LEAD and i + 1 < end and line[i] == _SEPARATOR_MID and (
+                    _LINE_SEPARATOR_END <= line[i + 1] <= _PARAGRAPH_SEPARATOR_END):
                 c = _SPACE
                 i += 2
             elif ascii:
@@ -585,7 +576,7 @@ class _LineCache:
     def __init__(self, size):
         self.size = size
         self.store = BytesIO(size)
-        self.codes = [None] * _CACHE_LINES  # None: a free entry
+        self.codes = [_FREE] * _CACHE_LINES  # ints only: a list of small ints is searched fastest
         self.starts = [0] * _CACHE_LINES  # where each line is in the store
         self.lengths = [0] * _CACHE_LINES
         self.levels = [0] * _CACHE_LINES
@@ -593,7 +584,8 @@ class _LineCache:
         self.oldest = 0  # the entry to reuse next
 
     def find(self, code):
-        return self.codes.index(code) if code in self.codes else -1
+        # The entry of code (an int), or -1.
+        return self.codes.index(code) if code >= 0 and code in self.codes else -1
 
     def copy(self, entry, buf):
         # Entry's line into buf -> its length.
@@ -618,4 +610,4 @@ class _LineCache:
     def clear(self):
         self.end = 0
         for e in range(_CACHE_LINES):
-            self.codes[e] = None
+            self.codes[e] = _FREE

@@ -104,8 +104,6 @@ _MESSAGE_SEP = b" "
 _NAME_END = b":"
 _CODE_SEP = b"#"
 _UNREAD_NOTE = "reply not read: no heap"  # status() of a reply under heap_lock
-_CONNACK = "connack"  # the type of a CONNACK line (docs/line-format.md)
-_CONNACK_TAG = b"mqtt"  # its tag in a logger without a name
 _VERBOSITY_TEXT = (_W_MESSAGE, _W_MESSAGE | _W_REASON, _W_MESSAGE | _W_REASON | _W_STEP)
 del const
 
@@ -178,10 +176,8 @@ class Logger:
         business type, or the topic a reply came on. Anything else is a line with code ?.
         umqtt's MQTTException(rc) itself, or rc with type="connack": a CONNACK line."""
         try:
-            if code.__class__.__name__ == "MQTTException" or type.__class__ is str and type == _CONNACK:
-                from .mqtt import rc_of
-
-                code, type = rc_of(code), _CONNACK
+            if code.__class__.__name__ == "MQTTException":
+                type = "connack"  # a CONNACK line (docs/line-format.md)
             elif (code.__class__ is not int or type is not None) and _wants_reading(code, type):
                 read = self._read_input(code, note, id, trace, type)
                 if read is None:  # heap locked or full
@@ -238,10 +234,11 @@ class Logger:
         else:
             if code.__class__ is not int and isinstance(code, int) and not isinstance(code, bool):
                 code = int(code)  # an int subclass
-            if type.__class__ is str and type == _CONNACK:
-                level = self._connack_head(level, code)
-            else:
-                level = self._status_head(level, code)
+            if type.__class__ is str and type == "connack":  # its head from onenetlog.mqtt
+                from .mqtt import make_line
+
+                return make_line(self, level, msg, code, type)
+            level = self._status_head(level, code)
             if level < self.level:
                 return -1
             if msg or msg.__class__ is int or id is not None or trace is not None or type is not None:
@@ -298,19 +295,6 @@ class Logger:
         else:
             self._held_code = None
         return level
-
-    def _connack_head(self, level, code):
-        # A CONNACK code's "tag#rc: text" (onenetlog.mqtt's, not the decoder's) and the tail
-        # into _body -> the line's level. The text is short: it always fits.
-        from .mqtt import head, level as connack_level
-
-        line = head(code, _CONNACK_TAG if self._service_tags else self.name, self._decode_flags & _W_REASON)
-        n = len(line)
-        self._body[:n] = line
-        self._body[n : n + len(self._tail)] = self._tail
-        self._body_len = n + len(self._tail)
-        self._held_code = None
-        return connack_level(code) if level == _OWN_LEVEL else level
 
     def _add_parts(self, head, note_sep, msg, id, trace, type):
         # After the head in the assembly stream: id, trace, type, the note, the tail; the line

@@ -9,8 +9,8 @@ connect() checks the token first (onenetlog.token.check: a status line per platf
 connect would be refused with, note "pre-flight: <why>"), connects, and logs a refusal as a
 CONNACK line: `E (t) mqtt#5: not authorized | the token or the device: likely one of ...
 type=connack -- pre-flight: 1104 expired 2 h 5 min ago`. Errors other than a refusal (no
-network, a broken socket) propagate as client.connect() raises them. rc_of(), describe() and
-level() are what the Logger uses for a CONNACK line; onenetlog.token loads only for the pre-flight.
+network, a broken socket) propagate as client.connect() raises them. make_line() is how the
+Logger makes a CONNACK line; onenetlog.token loads only for the pre-flight.
 """
 
 import onenetlog.connack as _connack
@@ -33,13 +33,29 @@ def describe(rc, verbosity=1):
     return _connack.MEANING[i] + (" | " + _connack.ONENET_WHY[i] if verbosity else "")
 
 
-def head(rc, tag, verbose=1):
-    """b"tag#rc: text" of a CONNACK line (rc not an int: #?), text as describe() gives it."""
-    code = b"%d" % rc if type(rc) is int else b"?"
-    return tag + b"#" + code + b": " + describe(rc, verbose).encode()
+def head(x, tag, verbose=1):
+    """b"tag#rc: text" of a CONNACK line for umqtt's MQTTException(rc) or rc (#? when it holds
+    no code), text as describe() gives it."""
+    rc = rc_of(x)
+    return tag + b"#" + (b"%d" % rc if rc is not None else b"?") + b": " + describe(rc, verbose).encode()
 
 
-def level(rc):
+def make_line(log, level, note, x, type):
+    """Logger._make() of a CONNACK line, in the Logger's buffers (kept here, loaded with the first
+    such line, so that the Logger's import stays in its heap budget): the head, then its type and
+    the note -> where the line starts in the line buffer, or -1 when its level is not logged."""
+    line = head(x, log._service_tags and b"mqtt" or log.name, log._decode_flags & 8)  # 8: reason
+    if level < 0:  # the code's own
+        level = line_level(rc_of(x))
+    if level < log.level:
+        return -1
+    log._assembly.seek(0)
+    log._assembly.write(line)
+    log._add_parts(len(line), b" -- ", note, None, None, type)
+    return log._stamp(level)
+
+
+def line_level(rc):
     """The level of a CONNACK line: 20 accepted, 40 refused (1-5), 30 an unknown code."""
     return 20 if rc == 0 else 40 if type(rc) is int and _connack.LOWEST <= rc <= _connack.HIGHEST else 30
 

@@ -25,7 +25,7 @@ def mpremote(port, *args, cwd=ROOT, timeout=STEP):
 
 def deploy_cmd(port, dist, lib, main_dir, *extra, timeout=STEP):
     cmd = [sys.executable, "-m", "onenetlog_tools.deploy", "--tier", "full", "--port", port,
-           "--dist", str(dist), "--target", str(lib), "--main-dir", str(main_dir), *extra]
+           "--dir", str(dist), "--target", str(lib), "--main-dir", str(main_dir), *extra]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=ROOT)
 
 
@@ -86,7 +86,7 @@ def test_deploy_verifies_every_file_and_reports_the_table(deployed, dist, board)
     assert deployed.count("sha256 ok") == len(files)
     for rel in files:
         assert (home / ("lib/" + rel if rel.startswith("onenetlog/") else rel)).read_bytes() == \
-            (dist / "full" / rel).read_bytes()
+            (dist / rel).read_bytes()
     assert f"VERSION {onenetlog.VERSION} TIER full" in deployed
     assert f"sample {deploy.SAMPLE_CODE} " in deployed and "warning" not in deployed
 
@@ -121,7 +121,7 @@ def test_redeploy_over_mip_sources_removes_shadowing_py(board, dist):
     done = deploy_cmd(bridge.path, dist, target, "none")
     assert done.returncode == 0, done.stderr
     assert "removed stale" in done.stdout
-    assert sorted(os.listdir(target / "onenetlog")) == sorted(os.listdir(dist / "full" / "onenetlog"))
+    assert sorted(os.listdir(target / "onenetlog")) == sorted(os.listdir(dist / "onenetlog"))
     head, _ = decode_all(bridge.path, target)
     assert head["file"].endswith(".mpy")
 
@@ -178,14 +178,14 @@ def test_failed_copy_is_one_line(board, dist):
 
 def test_deploy_without_build_says_what_to_run(tmp_path):
     done = deploy_cmd("/dev/null", tmp_path, "/lib", "none")
-    assert "python -m onenetlog_tools.build --tier full" in one_error_line(done)
+    assert "onenetlog build --tier full" in one_error_line(done)
 
 
 def test_auto_port_without_usb_board_is_an_error(monkeypatch, dist, capsys):
     from serial.tools import list_ports
 
     monkeypatch.setattr(list_ports, "comports", lambda: [])
-    assert deploy.main(["--dist", str(dist)]) == 1
+    assert deploy.main(["--dir", str(dist)]) == 1
     assert "no board found" in capsys.readouterr().err
 
 

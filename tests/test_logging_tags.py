@@ -24,7 +24,8 @@ def test_micropython_lib_logging_is_installed_as_pinned():
     assert path.startswith(UPYLIB) and api == "True False"  # 0.5.2 has no Filter: a Formatter it is
 
 
-ON_DEVICE = """
+# micropython-lib logging from UPYLIB, and a stream that keeps what it is given.
+PREAMBLE = """
 import sys
 sys.path.append(UPYLIB)
 import logging
@@ -34,6 +35,8 @@ class Out:
     def write(self, s):
         self.text.append(s)
 out = Out()
+"""
+ON_DEVICE = PREAMBLE + """
 logging.basicConfig(level=logging.DEBUG, stream=out)
 from onenetlog.logging_tags import install; install(lang="en", clock=False)
 logging.info("connected")
@@ -150,17 +153,8 @@ def test_a_new_record_name_is_never_served_from_the_cache():
         assert (d["tag"], d["code"]) == (name, "99999")
 
 
-FORGE_ON_DEVICE = """
-import sys
-sys.path.append(UPYLIB)
-import logging
+FORGE_ON_DEVICE = PREAMBLE + """
 from onenetlog.logging_tags import install
-class Out:
-    def __init__(self):
-        self.text = []
-    def write(self, s):
-        self.text.append(s)
-out = Out()
 app = logging.getLogger("f")
 app.setLevel(-100)
 app.addHandler(logging.StreamHandler(out))

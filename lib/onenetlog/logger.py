@@ -20,14 +20,17 @@ into the application: a line that cannot be made, a line logged from inside a si
 a sink does not take whole are counted in Logger.dropped.
 """
 
+# The ports' stubs give io.BytesIO no stream methods (seek, write, readinto, tell).
+# pyright: reportAttributeAccessIssue=false
+
 import onenetlog
 
 try:
-    from time import ticks_ms, ticks_diff
+    from time import ticks_ms, ticks_add, ticks_diff
     from micropython import const
     from io import BytesIO
 except ImportError:  # CPython
-    from ._host import ticks_ms, ticks_diff, const, BytesIO
+    from ._hostlog import ticks_ms, ticks_add, ticks_diff, const, BytesIO
 
 # The line buffer: "L (time) " is written backwards from _TAG_AT (the colour before it), the
 # tag and body forwards from it; the colour reset and the newline always fit after _BODY_ROOM.
@@ -136,7 +139,7 @@ class Logger:
         self._torn = []  # sinks whose last line was cut off: a newline ends it first
         self._clock = _CLOCK_AUTO if clock is None else _CLOCK_WALL if clock else _CLOCK_TICKS
         self._wall = False  # the time is the wall clock's
-        self._rtc_ticks = ticks_ms() - _RTC_EVERY_MS  # ticks_ms() at the last RTC read
+        self._rtc_ticks = ticks_add(ticks_ms(), -_RTC_EVERY_MS)  # ticks_ms() at the last RTC read
         self._rtc_ms = 0  # ms into the day then
         self._second_shown = -1  # the second whose HH:MM:SS the line buffer holds
         self._ticks_shown = -1  # the ticks_ms() whose digits the line buffer holds
@@ -445,7 +448,7 @@ class Logger:
         try:
             if self._torn and sink in self._torn:
                 took = _write(sink, _NEWLINE, 0, 1)
-                if took.__class__ is int and took < 1:
+                if isinstance(took, int) and took < 1:
                     self.dropped += 1
                     return
                 self._torn.remove(sink)
@@ -456,12 +459,12 @@ class Logger:
             if took is None or took == n:  # None: a stream that does not say
                 return
             cut = False
-            while took.__class__ is int and 0 < took < n:
+            while isinstance(took, int) and 0 < took < n:
                 cut = True
                 start += took
                 n -= took
                 took = _write(sink, self._line, start, n)
-            if took.__class__ is int and took < n:
+            if isinstance(took, int) and took < n:
                 self.dropped += 1
                 if cut:
                     self._torn.append(sink)

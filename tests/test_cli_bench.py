@@ -19,12 +19,14 @@ def test_rows_compare_annotate_with_the_copy_loop_on_the_same_logs():
 
 def test_logger_rows_set_each_figure_beside_a_baseline_of_the_same_run():
     from onenetlog_tools.bench_logger import bench_logger
+    from test_logger_device import IMPORT_BUDGET
 
     rows = bench_logger(n=300)
-    assert len(rows) == 8 and all(len(r) == 4 for r in rows)
-    for what, fig, base, base_fig in rows[:-1]:
+    assert len(rows) == 13 and all(len(r) == 4 for r in rows)
+    for what, fig, base, base_fig in rows[:9]:
         assert float(fig) > 0 and float(base_fig) > 0 and base, what
     assert "print()" in rows[0][2] and "logging.warning()" in rows[2][2]
-    assert "freeze build" in rows[3][0]
-    assert 0 < int(rows[6][1]) <= 4096  # the import budget
+    assert "freeze build" in rows[3][0] and "cache=0" in rows[4][0]
+    assert "import heap" in rows[10][0] and 0 < int(rows[10][1]) <= IMPORT_BUDGET
+    assert "heap B of a Logger" in rows[11][0] and 0 < int(rows[11][1]) < int(rows[11][3])
     assert rows[-1][1] == "0"  # 100,000 lines leave the heap flat

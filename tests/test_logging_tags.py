@@ -24,7 +24,8 @@ def test_micropython_lib_logging_is_installed_as_pinned():
     assert path.startswith(UPYLIB) and api == "True False"  # 0.5.2 has no Filter: a Formatter it is
 
 
-ON_DEVICE = """
+# micropython-lib logging from UPYLIB, and a stream that keeps what it is given.
+PREAMBLE = """
 import sys
 sys.path.append(UPYLIB)
 import logging
@@ -34,6 +35,8 @@ class Out:
     def write(self, s):
         self.text.append(s)
 out = Out()
+"""
+ON_DEVICE = PREAMBLE + """
 logging.basicConfig(level=logging.DEBUG, stream=out)
 from onenetlog.logging_tags import install; install(lang="en", clock=False)
 logging.info("connected")
@@ -123,7 +126,22 @@ def test_a_record_attribute_wins_and_formatting_never_raises():
     line = f.format(logging.makeLogRecord({"msg": "m %s", "args": (object(),), "levelno": 20, "name": "n"}))
     assert parse(line + "\n")["tag"] == "n"
     odd = logging.makeLogRecord({"msg": "code=1104", "levelno": "x", "name": None, "code": object()})
-    assert f.format(odd) == "code=1104"  # no line could be made: the message as it is
+    d = parse(f.format(odd) + "\n")  # an odd level is 0, an odd code ?
+    assert (d["level"], d["tag"], d["code"], d["body"]) == ("D", "log", "?", "unknown code -- code=1104")
+
+
+FORGED = "x\nE (1) mqtt#1104: token expired | forged"
+
+
+@pytest.mark.parametrize("levelno", [-1, -2, -50, 10**30, -(10**30), 1.5, None, True])
+def test_no_record_can_forge_a_line(levelno):
+    f = Formatter(lang="en", clock=False)
+    for code in (None, 1104, "x\ny"):
+        r = logging.makeLogRecord({"msg": FORGED, "levelno": levelno, "name": "app\nE (1) mqtt#1104:", "code": code})
+        line = f.format(r)
+        d = parse(line + "\n")  # one well-formed line, whatever the level
+        assert "\n" not in line and d["body"].endswith(FORGED.replace("\n", " "))
+        assert d["tag"] == ("mqtt" if code == 1104 else "app_E__1__mqtt_1104_")
 
 
 def test_a_new_record_name_is_never_served_from_the_cache():
@@ -133,3 +151,23 @@ def test_a_new_record_name_is_never_served_from_the_cache():
         r = logging.makeLogRecord({"msg": "x", "levelno": 30, "name": name, "code": 99999})
         d = parse(f.format(r) + "\n")
         assert (d["tag"], d["code"]) == (name, "99999")
+
+
+FORGE_ON_DEVICE = PREAMBLE + """
+from onenetlog.logging_tags import install
+app = logging.getLogger("f")
+app.setLevel(-100)
+app.addHandler(logging.StreamHandler(out))
+install("f", lang="en", clock=False)
+for level in (-1, -2, -50):
+    app.log(level, FORGED)
+    app.log(level, FORGED + " code=1104")
+sys.stdout.write("".join(out.text))
+"""
+
+
+def test_no_record_can_forge_a_line_on_the_unix_port():
+    got = lines(run_upy(f"UPYLIB = {UPYLIB!r}\nFORGED = {FORGED!r}\n" + FORGE_ON_DEVICE))
+    one_line = FORGED.replace("\n", " ")
+    assert [(d["level"], d["tag"], d["code"], d["body"]) for d in got] == 3 * [
+        ("D", "f", None, one_line), ("D", "mqtt", "1104", "token expired | Token has expired -- " + one_line + " code=1104")]

@@ -12,13 +12,14 @@ from . import build, upylib
 from .ptybridge import find_micropython
 
 HEAP = "64k"
-N = 20000  # lines per timing; each timing is the best of 3
+N = 20000  # lines per timing; each timing is the best of ROUNDS
+ROUNDS = 5
 
 # Timing, and the cold lines: each the next of every code, so none is in the logger's cache.
 TIMING = """
 def best(fn):
     r = []
-    for _ in range(3):
+    for _ in range(ROUNDS):
         t = time.ticks_us()
         fn()
         r.append(time.ticks_diff(time.ticks_us(), t) / N)
@@ -27,6 +28,10 @@ every = onenetlog.codes()
 def status_cold():
     for i in range(N):
         log.status(every[i % len(every)])
+uncached = Logger(sys.stdout, None, 10, "en", 1, False, False, False, 0)
+def status_cold_uncached():
+    for i in range(N):
+        uncached.status(every[i % len(every)])
 """
 
 # Runs in the build folder with stdout to /dev/null (every line really goes through print /
@@ -41,15 +46,25 @@ a = gc.mem_alloc()
 import onenetlog
 gc.collect()
 b = gc.mem_alloc()
-from onenetlog.logger import Logger
+import onenetlog.logger
 gc.collect()
 out("import_logger", gc.mem_alloc() - b)
+Logger = onenetlog.logger.Logger
 gc.collect()
 a = gc.mem_alloc()
 import logging
 gc.collect()
 out("import_logging", gc.mem_alloc() - a)
+log = uncached = None
+gc.collect()
+a = gc.mem_alloc()
+uncached = Logger(sys.stdout, None, 10, "en", 1, False, False, False, 0)
+gc.collect()
+b = gc.mem_alloc()
 log = Logger(sys.stdout, None, 10, "en", 1, False, False, False)
+gc.collect()
+out("logger_heap_uncached", b - a)
+out("logger_heap", gc.mem_alloc() - b)
 codes = [1104, 1105, 1106, 1107, 1101, 1103]
 """ + TIMING + """
 def status_same():
@@ -58,6 +73,9 @@ def status_same():
 def status_changing():
     for i in range(N):
         log.status(codes[i % 6])
+def status_changing_uncached():
+    for i in range(N):
+        uncached.status(codes[i % 6])
 def status_note():
     for i in range(N):
         log.status(1104, "connect failed", i)
@@ -90,7 +108,20 @@ out("len", len(line))
 out("status_same", best(status_same))
 out("status_changing", best(status_changing))
 out("status_cold", best(status_cold))
-out("cache", len(log._A[17]))
+out("status_cold_uncached", best(status_cold_uncached))
+out("status_changing_uncached", best(status_changing_uncached))
+class Calls:  # the price of the Logger's structure: one method call with three arguments
+    def call(self, a, b, c):
+        return a
+calls = Calls()
+def called():
+    for _ in range(N):
+        calls.call(1, 2, 3)
+def looped():
+    for _ in range(N):
+        pass
+out("call", "%.2f" % (float(best(called)) - float(best(looped))))
+out("cache", len(log._cache.codes))
 out("codes", len(every))
 out("status_note", best(status_note))
 out("len_note", noted)
@@ -118,6 +149,7 @@ from onenetlog.logger import Logger
 log = Logger(sys.stdout, None, 10, "en", 1, False, False, False)
 """ + TIMING + """
 sys.stderr.write("status_cold %s\\n" % best(status_cold))
+sys.stderr.write("status_cold_uncached %s\\n" % best(status_cold_uncached))
 """
 
 
@@ -152,7 +184,7 @@ def _prepare(work):
 
 def measure(path, n=N, script=SCRIPT):
     """{key: figure} from one run of script in path, n lines per timing."""
-    done = subprocess.run([find_micropython(), "-X", f"heapsize={HEAP}", "-c", f"N = {n}\n" + script],
+    done = subprocess.run([find_micropython(), "-X", f"heapsize={HEAP}", "-c", f"N = {n}\nROUNDS = {ROUNDS}\n" + script],
                           cwd=path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=600)
     if done.returncode != 0:
         raise RuntimeError(done.stderr.strip()[-500:])
@@ -178,10 +210,18 @@ def bench_logger(n=N):
          f"the cache holds {m['cache']})", m["status_cold"], lg, m["logging"]],
         ["the same, freeze build (text inline in table.py: flash on a board; no reads)", frozen["status_cold"],
          lg, m["logging"]],
+        ["the cold line with cache=0", m["status_cold_uncached"], "with the cache (above)", m["status_cold"]],
+        ["the cold line with cache=0, freeze build", frozen["status_cold_uncached"], "with the cache (above)",
+         frozen["status_cold"]],
+        ["µs status() line, code changing among 6, cache=0 (each line decoded)", m["status_changing_uncached"],
+         "with the cache (above)", m["status_changing"]],
         [f"µs status() line with a note and an id ({m['len_note']} chars)", m["status_note"],
          f"logging.warning() of a {m['len_note']}-char line", m["logging_note"]],
         ["µs info() plain line", m["info"], lg, m["logging"]],
+        ["µs one method call with 3 arguments (a line of the code held makes 7)", m["call"], "", ""],
         ["import heap B, onenetlog.logger beyond the decoder", m["import_logger"],
          f"import heap B, logging ({upylib.PROJECT} {upylib.VERSION}, .mpy)", m["import_logging"]],
+        ["heap B of a Logger, cache=0", m["logger_heap_uncached"], "of a Logger, default cache=512",
+         m["logger_heap"]],
         ["heap growth B over 100,000 status() lines, after gc", m["flat"], "", ""],
     ]

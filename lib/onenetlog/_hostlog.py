@@ -11,6 +11,10 @@ def ticks_ms():
     return time.monotonic_ns() // 1000000 & 0x3FFFFFFF
 
 
+def ticks_add(a, delta):
+    return (a + delta) & 0x3FFFFFFF
+
+
 def ticks_diff(a, b):
     return ((a - b + 0x20000000) & 0x3FFFFFFF) - 0x20000000
 

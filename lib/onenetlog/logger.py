@@ -5,107 +5,159 @@
     log.status(reply, type=topic)        # a OneJSON reply (bytes, str, dict) and its topic
     log.info("connected")                # I (12346) log: connected
 
-Line format (docs/line-format.md; the host CLI parses it):
+This module owns the line: its format (docs/line-format.md, which the host CLI parses), the
+clock in it, the line buffer it is assembled in, the cache of finished status lines, and the
+sinks it goes to. The text of a code comes from the decoder (onenetlog.write, joined form);
+what a reply or record holds from onenetlog.parse, loaded on first use.
 
     <L> (<time>) <tag>[#<code>]:[ <body>]
 
-L: D, I, W or E. time: time.ticks_ms() digits, or YYYY-MM-DD HH:MM:SS.mmm once the RTC is set
-(time.localtime() year >= 2024; clock=True forces it, clock=False the ticks). tag:
-[A-Za-z0-9_.-]+, the logger's name ("log" without one); status lines of a logger without a name
-carry the code's service tag (mqtt, coap, thing, rule, http, api, general; else the name).
-Status lines carry #<code>: the canonical decimal code (CoAP 4.04 -> 404), or ? when the input
-is not a code; plain lines have no #. A status line's body: the decoder's text (message[ |
-reason[ | step]] by verbosity 0/1/2; "unknown code" if unknown; nothing in the codes tier),
-then " id=<msgid>", " trace=<traceid>", " type=<business type>" when known, then " -- <note>".
-A plain line's body is its message. id/trace/type are printable ASCII without spaces (other
-bytes become _); notes and messages are one line of valid UTF-8 (control characters become
-spaces, bad bytes ?; ASCII only with ascii=True). color=True wraps the line in an ANSI colour.
-A note too long for the line buffer is cut at a character.
-
 Each line is assembled in buffers the constructor makes and goes to each sink in one call:
-write(buf, off, n), else write(bytes), else write(str). status(code) of an int, bytes or
-decimal str code allocates nothing (works under micropython.heap_lock()). A call never raises:
-lines that cannot be made, and copies a sink refuses, are counted in Logger.dropped.
-The status lines of the 8 int codes decoded last (without their time) are kept in `cache`
-bytes, so a code logged again costs one copy, not a decode from table.bin.
+write(buf, off, n), else write(bytes), else write(str); a sink that takes part of a line (a
+UART's count) is given the rest. A line of a code (int, bytes, decimal str) or a plain line, with
+str notes and ids, allocates nothing: it works under micropython.heap_lock(). No call raises
+into the application: a line that cannot be made, a line logged from inside a sink, and a line
+a sink does not take whole are counted in Logger.dropped.
 """
+
+# The ports' stubs give io.BytesIO no stream methods (seek, write, readinto, tell).
+# pyright: reportAttributeAccessIssue=false
 
 import onenetlog
 
 try:
-    from time import ticks_ms, ticks_diff
+    from time import ticks_ms, ticks_add, ticks_diff
     from micropython import const
     from io import BytesIO
 except ImportError:  # CPython
-    from ._host import ticks_ms, ticks_diff, const, BytesIO
+    from ._hostlog import ticks_ms, ticks_add, ticks_diff, const, BytesIO
 
-_P = const(40)  # where the tag starts in the line buffer; the prefix is written backwards from it
-_CAP = const(600)  # line buffer
-_ROOM = const(549)  # _CAP - _P - 11: the tail (colour reset, newline) always fits
-_SYNC = const(10000)  # ms between RTC reads
-_DAY = const(86400000)
-# Logger._A, the logger's state: the code (int) whose bare status line the line buffer holds
-# (else None), its level, and the line's length after _P.
-_K = const(0)
-_H = const(2)
-_Z = const(3)
-# Clock: 1 ticks, 2 wall, 0 wall once the RTC is set; wall now; ticks_ms() at the last RTC
-# read; ms into the day then (the date is in the line buffer); the second whose time it holds.
-_W = const(4)
-_Y = const(5)
-_T0 = const(6)
-_M0 = const(7)
-_SC = const(8)
-# write() flags and language of the text; ASCII only; the tail's length (5 with colour, 1);
-# service tags; the line buffer, a memoryview of it from _P, the BytesIO where a line is
-# assembled.
-_F = const(9)
-_G = const(10)
-_AS = const(11)
-_C = const(12)
-_S = const(13)
-_L = const(14)
-_V = const(15)
-_B = const(16)
-# The cache of bare status lines: codes (None: free); (place, length, level) of each; the
-# BytesIO holding them; where the next one goes; the next entry to reuse; its size in bytes.
-_CK = const(17)
-_CM = const(18)
-_CC = const(19)
-_CP = const(20)
-_CI = const(21)
-_CS = const(1)
-_N = const(8)  # entries
-# The ticks_ms() whose digits the line buffer holds (-1: none), and where they start.
-_TT = const(22)
-_TS = const(23)
-# Pieces of lines, as (offset, length): " -- " 0,4 " id=" 3,4 " trace=" 7,7 " type=" 14,6
-# ESC[0m 20,4 newline 24,1 # 25,1 ": " 26,2; levels DIWE at 28, their colours at 32;
-# at 36 and 40 the offsets and lengths of the separators of id, trace, type and note.
-_TEXT = b" -- id= trace= type=\x1b[0m\n#: DIWE6231\x03\x07\x0e\x00\x04\x07\x06\x04"
+# The line buffer: "L (time) " is written backwards from _TAG_AT (the colour before it), the
+# tag and body forwards from it; the colour reset and the newline always fit after _BODY_ROOM.
+_LINE_SIZE = const(600)
+_TAG_AT = const(40)
+_BODY_ROOM = const(549)  # _LINE_SIZE - _TAG_AT - 11: a line is at most 560 bytes after the time
+_FIELD_ROOM = const(7)  # a part is left out when fewer bytes than this are left for it
+_MAX_CODE = const(999999999)  # codes have at most 9 digits: only these are held or cached
+_CACHE_LINES = const(8)
+_FREE = const(-1)  # the code of a free cache entry (no code is negative)
+
+# Levels, and the one that means "the code's own" (log(); below it nothing is logged).
+_OWN_LEVEL = const(-1)
+_PLAIN_OWN_LEVEL = const(10)  # a plain line at _OWN_LEVEL: DEBUG
+_INFO = const(20)  # the lowest level a code has
+_WARNING = const(30)
+_ERROR = const(40)
+
+# onenetlog.write() flags (its documented API).
+_W_SERVICE = const(1)
+_W_CODE = const(2)
+_W_MESSAGE = const(4)
+_W_REASON = const(8)
+_W_STEP = const(16)
+_W_ASCII = const(32)
+_W_TAG = const(128)
+_W_JOIN = const(256)
+
+# Clock modes (clock=None, False, True), and how often the wall clock is read from the RTC.
+_CLOCK_AUTO = const(0)
+_CLOCK_TICKS = const(1)
+_CLOCK_WALL = const(2)
+_RTC_EVERY_MS = const(10000)
+_MS_PER_DAY = const(86400000)
+_WALL_SINCE_YEAR = const(2024)  # an RTC this far is set
+_WALL_TIME_LEN = const(23)  # YYYY-MM-DD HH:MM:SS.mmm
+
+# Bytes written into the line buffer one by one.
+_DIGIT_0 = const(48)
+_SPACE = const(32)
+_DASH = const(45)
+_COLON = const(58)
+_DOT = const(46)
+_OPEN = const(40)  # (
+_CLOSE = const(41)  # )
+_HASH = const(35)
+_QUESTION = const(63)
+_UNDERSCORE = const(95)
+_ESC = const(27)
+_BRACKET = const(91)
+_COLOUR_3 = const(51)  # the "3" of ESC[3Xm
+_COLOUR_M = const(109)
+_PRINTABLE_END = const(127)  # DEL
+_CONTINUATION = const(2)  # byte >> 6 of a UTF-8 continuation byte
+# The UTF-8 of the control characters above DEL: C2 80 to C2 9F (C1), E2 80 A8 and E2 80 A9
+# (U+2028 line and U+2029 paragraph separator).
+_C1_LEAD = const(0xC2)
+_C1_END = const(0xA0)
+_SEPARATOR_LEAD = const(0xE2)
+_SEPARATOR_MID = const(0x80)
+_LINE_SEPARATOR_END = const(0xA8)
+_PARAGRAPH_SEPARATOR_END = const(0xA9)
+
+_TAG_BYTES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-"
+_LEVEL_LETTERS = b"DIWE"  # below 20, 20-29, 30-39, 40 up
+_LEVEL_COLOURS = b"6231"  # cyan, green, yellow, red
+_RESET_NEWLINE = b"\x1b[0m\n"
+_NEWLINE = b"\n"
+_ID_SEP = b" id="
+_TRACE_SEP = b" trace="
+_TYPE_SEP = b" type="
+_NOTE_SEP = b" -- "
+_MESSAGE_SEP = b" "
+_NAME_END = b":"
+_CODE_SEP = b"#"
+_UNREAD_NOTE = "reply not read: no heap"  # status() of a reply under heap_lock
+_VERBOSITY_TEXT = (_W_MESSAGE, _W_MESSAGE | _W_REASON, _W_MESSAGE | _W_REASON | _W_STEP)
 del const
 
 
 class Logger:
     def __init__(self, stream=None, name=None, level=10, lang="zh", verbosity=1, color=False, ascii=False,
                  clock=None, cache=512):
-        self.level = level
-        cache = max(0, int(cache))  # bytes; TypeError or ValueError if it is no number
-        self.dropped = 0  # line copies a sink refused, and lines that could not be made
         import sys
 
-        self.sinks = list(stream) if isinstance(stream, list) or isinstance(stream, tuple) else [stream or sys.stdout]
-        n = bytearray(name if isinstance(name, bytes) else str(name or "log").encode())[:32]
-        for i in range(len(n)):
-            if not (48 <= n[i] <= 57 or 65 <= n[i] <= 90 or 97 <= n[i] <= 122 or 45 <= n[i] <= 46):
-                n[i] = 95
-        self.name = bytes(n) or b"log"
-        n = bytearray(_CAP)
-        self._A = [None, cache, 30, 0, 0 if clock is None else 2 if clock else 1, 0, ticks_ms() - _SYNC, 0, -1,  # pyright: ignore[reportOperatorIssue]
-                   (1 << min(max(verbosity, 0), 2) + 3) - 4 | (32 if ascii else 0), "en" if ascii else lang,
-                   ascii, 5 if color else 1, name is None, n, memoryview(n)[_P:], BytesIO(_CAP - _P), [None] * _N,
-                   [0] * (3 * _N), BytesIO(cache), 0, 0, -1, 0]
-        self.log(-2, None)  # read the RTC
+        cache = max(0, int(cache))  # bytes; TypeError or ValueError if it is no number
+        self.level = level
+        self.dropped = 0  # lines not made, and line copies a sink did not take
+        self.sinks = list(stream) if isinstance(stream, list) or isinstance(stream, tuple) else [
+            sys.stdout if stream is None else stream]
+        self._service_tags = name is None  # status lines carry the code's service tag
+        self._lang = "en" if ascii else lang
+        self._ascii = bool(ascii)
+        self._decode_flags = _VERBOSITY_TEXT[min(max(verbosity, 0), 2)] | _W_CODE | _W_JOIN | (
+            _W_ASCII if ascii else 0) | (_W_SERVICE | _W_TAG if name is None else 0)
+        self._color = bool(color)
+        self._tail = _RESET_NEWLINE if color else _NEWLINE
+        self._line = bytearray(_LINE_SIZE)
+        self._body = memoryview(self._line)[_TAG_AT:]  # tag, body and tail
+        self._assembly = BytesIO(_LINE_SIZE - _TAG_AT)  # where a body is put together
+        self._body_len = 0  # bytes at _body
+        self._held_code = None  # the int code whose bare status line _body holds
+        self._held_level = 0
+        self._cache = _LineCache(cache) if cache else None
+        self._busy = False  # a line is being made: a call from inside it is dropped
+        self._torn = []  # sinks whose last line was cut off: a newline ends it first
+        self._clock = _CLOCK_AUTO if clock is None else _CLOCK_WALL if clock else _CLOCK_TICKS
+        self._wall = False  # the time is the wall clock's
+        self._rtc_ticks = ticks_add(ticks_ms(), -_RTC_EVERY_MS)  # ticks_ms() at the last RTC read
+        self._rtc_ms = 0  # ms into the day then
+        self._second_shown = -1  # the second whose HH:MM:SS the line buffer holds
+        self._ticks_shown = -1  # the ticks_ms() whose digits the line buffer holds
+        self._ticks_at = 0  # where they start
+        self._set_name(name)
+        if self._clock != _CLOCK_TICKS:
+            self._read_rtc(ticks_ms())
+
+    def _set_name(self, name):
+        # The tag of plain lines (and of status lines, with a name): [A-Za-z0-9_.-], at most 32.
+        tag = bytearray(name if isinstance(name, bytes) else str(name or "log").encode())[:32]
+        for i in range(len(tag)):
+            if tag[i] not in _TAG_BYTES:
+                tag[i] = _UNDERSCORE
+        self.name = bytes(tag) or b"log"
+        self._held_code = None  # lines made with the old name
+        if self._cache:
+            self._cache.clear()
 
     def debug(self, msg, code=None):
         """Log msg; with a code, a status line at this level whose note is msg."""
@@ -124,233 +176,425 @@ class Logger:
         """Log what a status travels in, at the level its code implies (20 success, 30 transient
         or unknown, 40 failure): a code (int, str, bytes; CoAP 0x84 or "4.04"), or a OneJSON reply
         or a record of the platform's trace-log API (dict, or its JSON as str or bytes). type: a
-        business type, or the topic a reply came on."""
-        if type is not None and (type.__class__ is not str or "/" in type) or (
-                code.__class__ is not int and onenetlog._code(code) < 0):
-            try:
-                from .parse import parse
+        business type, or the topic a reply came on. Anything else is a line with code ?.
+        umqtt's MQTTException(rc) itself, or rc with type="connack": a CONNACK line."""
+        try:
+            if code.__class__.__name__ == "MQTTException":
+                type = "connack"  # a CONNACK line (docs/line-format.md)
+            elif (code.__class__ is not int or type is not None) and _wants_reading(code, type):
+                read = self._read_input(code, note, id, trace, type)
+                if read is None:  # heap locked or full
+                    code, note, type = None, _UNREAD_NOTE, None
+                else:
+                    code, note, id, trace, type = read
+        except Exception:
+            code = None
+        self.log(_OWN_LEVEL, note, b"" if code is None else code, id, trace, type)
 
-                code, note, id, trace, type = parse(code, note, id, trace, type)
-            except Exception:
-                pass
-        self.log(-1, note, b"" if code is None else code, id, trace, type)
+    def _read_input(self, code, note, id, trace, type):
+        # What status() was given, when it is no plain code -> (code, note, id, trace, type);
+        # None when there is no heap to read it.
+        try:
+            from .parse import parse
+
+            return parse(code, note, id, trace, type)
+        except MemoryError:
+            return None
+        except Exception:  # parse() reads any input: this is a safety net
+            return b"", note, id, trace, None
 
     def log(self, level, msg, code=None, id=None, trace=None, type=None):
         """Log msg at level: a plain line, or with a code a status line whose note is msg.
         level -1: the code's own; below -1: nothing. Never raises."""
-        x = self._A
-        l = x[_L]
-        b = x[_B]
-        t = ticks_ms()
-        if x[_W] != 1 and (not 0 <= ticks_diff(t, x[_T0]) < _SYNC or x[_Y] and x[_M0] + ticks_diff(t, x[_T0]) >= _DAY):
-            try:  # read the RTC (allocates: under heap_lock it fails and the old base stays)
-                import time
-
-                n = time.time_ns()
-                s = time.localtime(n // 1000000000)
-                x[_Y] = x[_W] == 2 or s[0] >= 2024
-                x[_M0] = ((s[3] * 60 + s[4]) * 60 + s[5]) * 1000 + n // 1000000 % 1000
-                x[_T0] = t
-                x[_SC] = x[_TT] = -1
-                n = s[0] * 10000 + s[1] * 100 + s[2]
-                for i in range(_P - 16, _P - 26, -1):  # YYYY-MM-DD, backwards
-                    if i == _P - 18 or i == _P - 21:
-                        l[i] = 45
-                    else:
-                        l[i] = 48 + n % 10
-                        n //= 10
-            except Exception:
-                pass
-        try:
-            if level < -1:
-                return
-            j = -1  # -2: the line buffer holds code's bare line; else its cache entry, or -1
-            h = level
-            if code.__class__ is int:
-                if code == x[_K]:
-                    j = -2
-                    h = x[_H]
-                elif code in x[_CK]:
-                    j = 3 * x[_CK].index(code)  # where its place, length and level are
-                    h = x[_CM][j + 2]
-            if level >= 0:
-                if level < self.level:
-                    return
-            elif self.level > 20 and (h if j != -1 else onenetlog.level(code)) < self.level:
-                return
-            z = x[_C]  # the tail: colour reset, newline
-            u = msg or msg.__class__ is int or id is not None or trace is not None or type is not None
-            if code is None:
-                b.seek(0)
-                b.write(self.name)
-                b.write(_TEXT, 26, 1)  # :
-                e = b.tell()
-            elif j == -1:  # decode: "tag#code: text", tag and code ? if unknown
-                b.seek(0)
-                if not x[_S]:
-                    b.write(self.name)
-                    b.write(_TEXT, 25, 1)  # #
-                h = onenetlog.write(b, code, x[_G], x[_F] | (387 if x[_S] else 258))  # returns the level
-                e = b.tell()  # every text fits: tests/test_logger_device.py
-                b.write(_TEXT, 25 - z, z)
-                n = b.tell()
-                b.seek(0)
-                b.readinto(x[_V], n)
-                if l[_P] == 63 and l[_P + 1] == 35:  # no service: the logger's name
-                    b.seek(0)
-                    b.write(self.name)
-                    b.write(l, _P + 1, n - 1)
-                    e += b.tell() - n
-                    n = b.tell()
-                    b.seek(0)
-                    b.readinto(x[_V], n)
-                x[_K] = code if code.__class__ is int else None
-                x[_Z] = n
-                x[_H] = h
-            else:
-                if j >= 0:  # a cached line: one copy
-                    k = x[_CM]
-                    c = x[_CC]
-                    c.seek(k[j])
-                    x[_Z] = k[j + 1]
-                    c.readinto(x[_V], x[_Z])
-                    x[_K] = code
-                    x[_H] = h
-                e = x[_Z] - z
-                if u:  # the segment, from the line buffer
-                    b.seek(0)
-                    b.write(l, _P, e)
-            if level < 0:
-                level = h
-            n = x[_Z]
-            if u or code is None:
-                x[_K] = None  # the line buffer will not hold a bare line
-                x[_Z] = 0
-                b.seek(e)
-                for q in range(4):  # id, trace, type, msg
-                    v = id if q == 0 else trace if q == 1 else type if q == 2 else msg
-                    if (v is not None) if q < 3 else (v or v.__class__ is int):
-                        if b.tell() + 7 >= _ROOM:
-                            continue
-                        if code is None:
-                            b.write(_TEXT, 27, 1)
-                        else:
-                            b.write(_TEXT, _TEXT[36 + q], _TEXT[40 + q])
-                        i = b.tell()
-                        if not isinstance(v, str):
-                            try:
-                                if v.__class__ is int:
-                                    v = str(v)
-                                else:
-                                    from .parse import text
-
-                                    v = text(v)
-                            except Exception:
-                                v = "?"
-                        n = b.write(v, 0, _ROOM + 1 - i) + i
-                        b.seek(0)
-                        b.readinto(x[_V], n)
-                        c = n > _ROOM
-                        if c:  # cut before the character that crosses _ROOM
-                            n = _ROOM
-                            while n > i and l[_P + n] >> 6 == 2:
-                                n -= 1
-                        w = 33 if q < 3 else 32  # ids: no space
-                        for k in range(_P + i, _P + n):
-                            if not w <= l[k] < 127:
-                                v = l[k]
-                                if v < 128 or q < 3 or x[_AS]:
-                                    l[k] = 95 if q < 3 else 32 if v < 128 else 63
-                                    c = 1
-                        if c:
-                            b.seek(i)
-                            b.write(l, _P + i, n - i)
-                b.write(_TEXT, 25 - z, z)
-                n = b.tell()
-                b.seek(0)
-                b.readinto(x[_V], n)
-            if j == -1 and code.__class__ is int:  # keep "tag#code: text" and the tail
-                k = x[_CM]
-                c = x[_CC]
-                i = x[_CP]
-                m = e + z
-                if m <= x[_CS]:
-                    if i + m > x[_CS]:  # full: start again, empty
-                        i = 0
-                        for j in range(_N):
-                            x[_CK][j] = None
-                    j = x[_CI]
-                    x[_CI] = (j + 1) % _N
-                    x[_CK][j] = code
-                    j *= 3
-                    k[j] = i
-                    k[j + 1] = m
-                    k[j + 2] = h
-                    x[_CP] = i + m
-                    c.seek(i)
-                    c.write(l, _P, e)
-                    c.write(_TEXT, 25 - z, z)
-            s = _P - 2
-            l[s] = 41  # ") "
-            l[s + 1] = 32
-            if x[_Y]:
-                m = (x[_M0] + ticks_diff(t, x[_T0])) % _DAY
-                k = m // 1000
-                if k != x[_SC]:
-                    x[_SC] = k
-                    i = s - 6  # HH:MM:SS.
-                    while i > s - 14:
-                        v = k if i < s - 10 else k % 60
-                        l[i] = 48 + v // 10
-                        l[i + 1] = 48 + v % 10
-                        l[i + 2] = 46 if i == s - 6 else 58
-                        k //= 60
-                        i -= 3
-                    l[s - 13] = 32
-                i = s - 3
-                while s > i:  # mmm
-                    s -= 1
-                    l[s] = 48 + m % 10
-                    m //= 10
-                s -= 20
-            elif t == x[_TT]:  # the line buffer holds this ms's digits
-                s = x[_TS]
-            else:
-                x[_TT] = t
-                while True:
-                    s -= 1
-                    l[s] = 48 + t % 10  # pyright: ignore[reportOperatorIssue]
-                    t //= 10  # pyright: ignore[reportOperatorIssue]
-                    if not t:
-                        break
-                x[_TS] = s
-            k = (level >= 20) + (level >= 30) + (level >= 40)
-            l[s - 1] = 40  # (
-            l[s - 2] = 32
-            s -= 3
-            l[s] = _TEXT[28 + k]
-            if z > 1:
-                s -= 5
-                l[s] = 27  # ESC [ 3 x m
-                l[s + 1] = 91
-                l[s + 2] = 51
-                l[s + 3] = _TEXT[32 + k]
-                l[s + 4] = 109
-        except Exception:
-            x[_K] = None
-            x[_Z] = 0
+        if self._busy:  # called while a line is made (a sink logging from its write())
             self.dropped += 1
             return
-        n += _P - s
-        for t in self.sinks:
+        self._busy = True
+        try:
+            start = self._make(level, msg, code, id, trace, type)
+            if start >= 0:
+                self._emit(start, _TAG_AT + self._body_len - start)
+        except Exception:
+            self._held_code = None
+            self.dropped += 1
+        finally:
+            self._busy = False
+
+    def _make(self, level, msg, code, id, trace, type):
+        # The line in the line buffer -> where it starts, or -1 when its level is not logged.
+        if level < _OWN_LEVEL:
+            return -1
+        out = self._assembly
+        if code is None:
+            if level == _OWN_LEVEL:
+                level = _PLAIN_OWN_LEVEL
+            if level < self.level:
+                return -1
+            out.seek(0)
+            out.write(self.name)
+            out.write(_NAME_END)
+            self._add_parts(out.tell(), _MESSAGE_SEP, msg, None, None, None)
+        else:
+            if code.__class__ is not int and isinstance(code, int) and not isinstance(code, bool):
+                code = int(code)  # an int subclass
+            if type.__class__ is str and type == "connack":  # its head from onenetlog.mqtt
+                from .mqtt import make_line
+
+                return make_line(self, level, msg, code, type)
+            level = self._status_head(level, code)
+            if level < self.level:
+                return -1
+            if msg or msg.__class__ is int or id is not None or trace is not None or type is not None:
+                head = self._body_len - len(self._tail)
+                out.seek(0)
+                out.write(self._line, _TAG_AT, head)
+                self._add_parts(head, _NOTE_SEP, msg, id, trace, type)
+        return self._stamp(level)
+
+    def _status_head(self, level, code):
+        # code's bare status line ("tag#code: text" and the tail) into _body -> the line's
+        # level. It is there already when held from the last line, or copied from the cache;
+        # else decoded, but not when self.level hides it.
+        cached = -1
+        if code.__class__ is not int or code != self._held_code:
+            cached = self._cache.find(code) if self._cache and code.__class__ is int else -1
+            if cached < 0:
+                if level == _OWN_LEVEL and self.level > _INFO:  # its own level may hide it
+                    level = onenetlog.level(code)
+                if level != _OWN_LEVEL and level < self.level:
+                    return level
+                own = self._decode(code)
+                return own if level == _OWN_LEVEL else level
+            self._body_len = self._cache.copy(cached, self._body)
+            self._held_code = code
+            self._held_level = self._cache.levels[cached]
+        return self._held_level if level == _OWN_LEVEL else level
+
+    def _decode(self, code):
+        # code's bare status line from the decoder into _body (and the cache) -> its level.
+        out = self._assembly
+        out.seek(0)
+        if not self._service_tags:
+            out.write(self.name)
+            out.write(_CODE_SEP)
+        level = onenetlog.write(out, code, self._lang, self._decode_flags)
+        out.write(self._tail)
+        n = out.tell()  # every text fits: tests/test_logger_device.py
+        out.seek(0)
+        out.readinto(self._body, n)
+        if self._line[_TAG_AT] == _QUESTION and self._line[_TAG_AT + 1] == _HASH:
+            out.seek(0)  # a code of no service: the logger's name for its tag
+            out.write(self.name)
+            out.write(self._line, _TAG_AT + 1, n - 1)
+            n = out.tell()
+            out.seek(0)
+            out.readinto(self._body, n)
+        self._body_len = n
+        if code.__class__ is int and 0 <= code <= _MAX_CODE:
+            self._held_code = code
+            self._held_level = level
+            if self._cache:
+                self._cache.keep(code, level, self._line, _TAG_AT, n)
+        else:
+            self._held_code = None
+        return level
+
+    def _add_parts(self, head, note_sep, msg, id, trace, type):
+        # After the head in the assembly stream: id, trace, type, the note, the tail; the line
+        # into _body, which holds no bare status line then.
+        out = self._assembly
+        self._held_code = None
+        end = head
+        if id is not None:
+            end = self._add(end, _ID_SEP, id, True)
+        if trace is not None:
+            end = self._add(end, _TRACE_SEP, trace, True)
+        if type is not None:
+            end = self._add(end, _TYPE_SEP, type, True)
+        if msg or msg.__class__ is int:
+            end = self._add(end, note_sep, msg, False)
+        out.seek(end)
+        out.write(self._tail)
+        self._body_len = out.tell()
+        out.seek(0)
+        out.readinto(self._body, self._body_len)
+
+    def _add(self, end, sep, value, is_id):
+        # sep and value after end in the assembly stream, cut to fit, its bytes made safe
+        # (ids: printable ASCII but space; text: one line of UTF-8) -> the new end.
+        if end + _FIELD_ROOM >= _BODY_ROOM:
+            return end
+        out = self._assembly
+        out.seek(end)
+        out.write(sep)
+        start = out.tell()
+        n = out.write(value if value.__class__ is str else _as_text(value), 0, _BODY_ROOM + 1 - start) + start
+        out.seek(0)
+        out.readinto(self._body, n)
+        line = self._line
+        if n > _BODY_ROOM:  # cut before the character that crosses the room
+            n = _BODY_ROOM
+            while n > start and line[_TAG_AT + n] >> 6 == _CONTINUATION:
+                n -= 1
+        if is_id:  # printable ASCII without spaces: any other byte becomes _
+            for i in range(_TAG_AT + start, _TAG_AT + n):
+                if not _SPACE < line[i] < _PRINTABLE_END:
+                    line[i] = _UNDERSCORE
+        else:
+            n = _clean_text(line, _TAG_AT + start, _TAG_AT + n, self._ascii) - _TAG_AT
+        out.seek(start)
+        out.write(line, _TAG_AT + start, n - start)
+        return n
+
+    def _stamp(self, level):
+        # "L (time) " before the tag, and the colour before that -> where the line starts.
+        line = self._line
+        line[_TAG_AT - 2] = _CLOSE
+        line[_TAG_AT - 1] = _SPACE
+        now = ticks_ms()
+        if self._clock != _CLOCK_TICKS:  # the RTC is read every 10 s, and at midnight
+            since = ticks_diff(now, self._rtc_ticks)
+            if not 0 <= since < _RTC_EVERY_MS or self._wall and self._rtc_ms + since >= _MS_PER_DAY:
+                self._read_rtc(now)
+        if self._wall:
+            start = self._put_wall_time(now)
+        elif now == self._ticks_shown:  # lines of one ms share its digits
+            start = self._ticks_at
+        else:
+            start = self._put_ticks(now)
+        k = (level >= _INFO) + (level >= _WARNING) + (level >= _ERROR)
+        line[start - 1] = _OPEN
+        line[start - 2] = _SPACE
+        start -= 3
+        line[start] = _LEVEL_LETTERS[k]
+        if self._color:  # ESC [ 3 X m
+            start -= 5
+            line[start] = _ESC
+            line[start + 1] = _BRACKET
+            line[start + 2] = _COLOUR_3
+            line[start + 3] = _LEVEL_COLOURS[k]
+            line[start + 4] = _COLOUR_M
+        return start
+
+    def _put_ticks(self, now):
+        # ticks_ms() digits before ") " -> where they start.
+        self._ticks_shown = now
+        line = self._line
+        i = _TAG_AT - 2
+        while True:
+            i -= 1
+            line[i] = _DIGIT_0 + now % 10
+            now //= 10
+            if not now:
+                break
+        self._ticks_at = i
+        return i
+
+    def _put_wall_time(self, now):
+        # HH:MM:SS.mmm before ") ", after the date _read_rtc() wrote -> where the date starts.
+        line = self._line
+        end = _TAG_AT - 2
+        ms = (self._rtc_ms + ticks_diff(now, self._rtc_ticks)) % _MS_PER_DAY
+        second = ms // 1000
+        if second != self._second_shown:
+            self._second_shown = second
+            line[end - 13] = _SPACE
+            _put_digits(line, end - 10, second // 3600, 2)
+            line[end - 10] = _COLON
+            _put_digits(line, end - 7, second // 60 % 60, 2)
+            line[end - 7] = _COLON
+            _put_digits(line, end - 4, second % 60, 2)
+            line[end - 4] = _DOT
+        _put_digits(line, end, ms, 3)
+        return end - _WALL_TIME_LEN
+
+    def _read_rtc(self, now):
+        # The wall clock's base, and the date into the line buffer. Allocates: under heap_lock
+        # it fails and the old base stays.
+        try:
+            import time
+
+            ns = time.time_ns()
+            t = time.localtime(ns // 1000000000)
+            self._wall = self._clock == _CLOCK_WALL or t[0] >= _WALL_SINCE_YEAR
+            self._rtc_ms = ((t[3] * 60 + t[4]) * 60 + t[5]) * 1000 + ns // 1000000 % 1000
+            self._rtc_ticks = now
+            self._second_shown = self._ticks_shown = -1
+            line = self._line
+            date = _TAG_AT - 2 - _WALL_TIME_LEN  # YYYY-MM-DD
+            _put_digits(line, date + 4, t[0], 4)
+            line[date + 4] = _DASH
+            _put_digits(line, date + 7, t[1], 2)
+            line[date + 7] = _DASH
+            _put_digits(line, date + 10, t[2], 2)
+        except Exception:
+            pass
+
+    def _emit(self, start, n):
+        # The line's n bytes from start to each sink; log.sinks may be a list, one stream or None.
+        sinks = self.sinks
+        if sinks.__class__ is list or isinstance(sinks, list) or isinstance(sinks, tuple):
+            for sink in sinks:
+                self._send(sink, start, n)
+        elif sinks is None:
+            self.dropped += 1
+        else:
+            self._send(sinks, start, n)
+
+    def _send(self, sink, start, n):
+        # The line to one sink, in one call unless it takes only part of it: then the rest. A
+        # line it does not take whole is counted; one cut off is ended by a newline first thing
+        # the next time.
+        try:
+            if self._torn and sink in self._torn:
+                took = _write(sink, _NEWLINE, 0, 1)
+                if isinstance(took, int) and took < 1:
+                    self.dropped += 1
+                    return
+                self._torn.remove(sink)
             try:
-                try:
-                    t.write(l, s, n)  # pyright: ignore[reportCallIssue]
-                except TypeError:  # a stream of Python's own: bytes, or else str
-                    v = bytes(l[s : s + n])
-                    try:
-                        t.write(v)
-                    except TypeError:
-                        t.write(str(v, "utf-8"))
-            except Exception:
+                took = sink.write(self._line, start, n)  # a MicroPython stream
+            except TypeError:
+                took = _write_python(sink, self._line, start, n)
+            if took is None or took == n:  # None: a stream that does not say
+                return
+            cut = False
+            while isinstance(took, int) and 0 < took < n:
+                cut = True
+                start += took
+                n -= took
+                took = _write(sink, self._line, start, n)
+            if isinstance(took, int) and took < n:
                 self.dropped += 1
+                if cut:
+                    self._torn.append(sink)
+        except Exception:
+            self.dropped += 1
+
+
+def _write(sink, buf, start, n):
+    # One write of buf[start:start + n] to sink -> the bytes it took, or None if it does not
+    # say. MicroPython streams take write(buf, off, n); Python's own bytes, or else str.
+    try:
+        return sink.write(buf, start, n)
+    except TypeError:
+        return _write_python(sink, buf, start, n)
+
+
+def _write_python(sink, buf, start, n):
+    part = bytes(buf[start : start + n])
+    try:
+        return sink.write(part)
+    except TypeError:
+        text = str(part, "utf-8")
+        took = sink.write(text)
+        return len(text[:took].encode()) if took.__class__ is int and 0 <= took < len(text) else None
+
+
+def _wants_reading(code, type):
+    # True when status() must read what it was given before logging it: a OneJSON reply or
+    # trace-log record (a dict, or JSON text: "{" after blanks and a byte order mark), a topic
+    # (or bytes) in type. A code, and anything else, goes to the decoder as it is. Allocates
+    # nothing: a str is looked at by counts, as indexing it would allocate.
+    if type is not None and (type.__class__ is not str or "/" in type) or isinstance(code, dict):
+        return True
+    if isinstance(code, str):
+        at = code.find("{")
+        return at >= 0 and (at == 0 or code.count(" ", 0, at) + code.count("\t", 0, at) + code.count(
+            "\r", 0, at) + code.count("\n", 0, at) + code.count("\ufeff", 0, at) == at)
+    if isinstance(code, bytes) or isinstance(code, bytearray):
+        at = code.find(b"{")
+        return at >= 0 and (at == 0 or code.count(b" ", 0, at) + code.count(b"\t", 0, at) + code.count(
+            b"\r", 0, at) + code.count(b"\n", 0, at) + 3 * code.count(b"\xef\xbb\xbf", 0, at) == at)
+    return False
+
+
+def _put_digits(line, end, value, count):
+    # value's last count decimal digits into line, ending just before end.
+    while count:
+        end -= 1
+        count -= 1
+        line[end] = _DIGIT_0 + value % 10
+        value //= 10
+
+
+def _as_text(value):
+    # A note, message or id that is no str -> str (bytes as repaired UTF-8); "?" if it fails.
+    try:
+        if value.__class__ is int:
+            return str(value)
+        from .parse import text
+
+        return text(value)
+    except Exception:
+        return "?"
+
+
+def _clean_text(line, i, end, ascii):
+    # A note's UTF-8 bytes line[i:end] as one line: each control character (C0, DEL, C1,
+    # U+2028, U+2029) becomes one space; with ascii every other non-ASCII byte becomes ?.
+    # -> the new end (a multi-byte control shortens the text).
+    w = i
+    while i < end:
+        c = line[i]
+        i += 1
+        if c < _SPACE or c == _PRINTABLE_END:
+            c = _SPACE
+        elif c > _PRINTABLE_END:
+            if c == _C1_LEAD and i < end and line[i] < _C1_END:
+                c = _SPACE
+                i += 1
+            elif c == _SEPARATOR_LEAD and i + 1 < end and line[i] == _SEPARATOR_MID and (
+                    _LINE_SEPARATOR_END <= line[i + 1] <= _PARAGRAPH_SEPARATOR_END):
+                c = _SPACE
+                i += 2
+            elif ascii:
+                c = _QUESTION
+        line[w] = c
+        w += 1
+    return w
+
+
+class _LineCache:
+    """The bare status lines ("tag#code: text" and the tail, without the time) of the
+    _CACHE_LINES int codes decoded last, in one store of size bytes, so a code logged again
+    costs one copy. When the store is full it starts again, empty."""
+
+    def __init__(self, size):
+        self.size = size
+        self.store = BytesIO(size)
+        self.codes = [_FREE] * _CACHE_LINES  # ints only: a list of small ints is searched fastest
+        self.starts = [0] * _CACHE_LINES  # where each line is in the store
+        self.lengths = [0] * _CACHE_LINES
+        self.levels = [0] * _CACHE_LINES
+        self.end = 0  # where the next line goes
+        self.oldest = 0  # the entry to reuse next
+
+    def find(self, code):
+        # The entry of code (an int), or -1.
+        return self.codes.index(code) if code >= 0 and code in self.codes else -1
+
+    def copy(self, entry, buf):
+        # Entry's line into buf -> its length.
+        self.store.seek(self.starts[entry])
+        return self.store.readinto(buf, self.lengths[entry])
+
+    def keep(self, code, level, buf, start, n):
+        if n > self.size:
+            return
+        if self.end + n > self.size:
+            self.clear()
+        e = self.oldest
+        self.oldest = (e + 1) % _CACHE_LINES
+        self.codes[e] = code
+        self.starts[e] = self.end
+        self.lengths[e] = n
+        self.levels[e] = level
+        self.store.seek(self.end)
+        self.store.write(buf, start, n)
+        self.end += n
+
+    def clear(self):
+        self.end = 0
+        for e in range(_CACHE_LINES):
+            self.codes[e] = _FREE

@@ -17,7 +17,6 @@ fmt (default "%(message)s") formats the message part. Works with micropython-lib
 (tested with micropython-logging 0.5.2 from PyPI, which has no Filter) and CPython's.
 """
 
-import io
 import logging
 
 from .logger import Logger
@@ -47,31 +46,50 @@ def code_of(record, msg):
         i += 4
 
 
+class _Last:
+    """A sink that keeps the last line it was given."""
+
+    line = b""
+
+    def write(self, buf, off=0, n=-1):
+        self.line = bytes(buf[off : off + n] if n >= 0 else buf[off:])
+        return len(self.line)
+
+
+def _level(record):
+    # A record's level as the Logger takes it: a number of at least 0 (a lower or odd one: 0).
+    level = getattr(record, "levelno", 20)
+    try:
+        return level if level >= 0 else 0
+    except Exception:
+        return 0
+
+
 class Formatter(logging.Formatter):
     def __init__(self, fmt=None, lang="zh", verbosity=1, color=False, ascii=False, clock=None):
         super().__init__(fmt or "%(message)s")
-        self._log = Logger([], None, 0, lang, verbosity, color, ascii, clock)
+        self._out = _Last()
+        self._log = Logger(self._out, None, 0, lang, verbosity, color, ascii, clock)
+        self._name = None
 
     def format(self, record):
+        """The record as one line of onenetlog's format, whatever it holds."""
         msg = super().format(record)
+        lg = self._log
         try:
-            lg = self._log
-            lg.sinks = out = [io.BytesIO()]
             name = str(getattr(record, "name", "") or "log")
-            n = bytearray(name.encode()[:32])
-            for i in range(len(n)):
-                if not (48 <= n[i] <= 57 or 65 <= n[i] <= 90 or 97 <= n[i] <= 122 or 45 <= n[i] <= 46):
-                    n[i] = 95
-            if lg.name != n:
-                lg.name = bytes(n)
-                x = lg._A  # the line buffer and the cached status lines may hold the old name
-                x[0] = None
-                x[17] = [None] * len(x[17])
-            lg.log(getattr(record, "levelno", 20), msg, code_of(record, msg))
-            line = str(out[0].getvalue(), "utf-8")  # pyright: ignore[reportAttributeAccessIssue]
-            return line[:-1] if line.endswith("\n") else msg  # nothing written: the message as is
+            if name != self._name:
+                self._name = name
+                lg._set_name(name)  # forgets the lines made with the old one
+            code = code_of(record, msg)
         except Exception:
-            return msg
+            code = None
+        self._out.line = b""
+        lg.log(_level(record), msg, code)
+        line = self._out.line
+        if not line:  # no line could be made (no heap): the message, on one line
+            return "W (0) log: " + " ".join(msg.split())
+        return str(line[:-1], "utf-8")
 
 
 def install(name=None, fmt=None, **opts):

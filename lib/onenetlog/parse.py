@@ -3,9 +3,11 @@ records and topics, and text repair for notes. Loaded on first use.
 
 Fields are read by scanning the top level of the JSON text, without building it: the value
 of the last occurrence of a key (as json.loads keeps it), for any valid JSON. Strings come
-back as bytes (str when they hold escapes), whole numbers as int, true/false/null as
-True/False/None; other numbers, objects and arrays as None. Malformed or cut-off JSON gives
-whatever was complete before the fault.
+back as bytes (str when they hold escapes; a bad escape or a lone surrogate becomes ?),
+whole numbers of at most 30 characters as int, true/false/null as True/False/None; other
+numbers, objects and arrays as None. Malformed or cut-off JSON gives whatever was complete
+before the fault. Reading a field costs time linear in the document's length, and heap for
+the value it returns; no field's fault costs the others (parse() reads each on its own).
 
 Business type by topic, "$sys/{pid}/{device}/...": the direction of the exchange, so a reply
 has the type of the request it answers (the platform's own table files each message by its
@@ -16,6 +18,11 @@ own direction instead, e.g. set_reply under uplink; see docs/line-format.md):
   1.1 device behaviour: login (CoAP)
 Any other topic has no type.
 """
+
+_MAX_NUMBER_LEN = 30  # longer numbers are no code: not read (int() of many digits is slow)
+_ESCAPES = b'bfnrt"\\/'  # what follows a backslash, and what it stands for
+_ESCAPED = b'\b\f\n\r\t"\\/'
+_QUESTION = 63
 
 
 def _ws(b, i):
@@ -65,9 +72,12 @@ def _end(b, i):
 
 def _value(b, i, j):
     # The JSON scalar b[i:j] as above.
+    if b[i] == 34:
+        v = b[i + 1 : j - 1]
+        return _unescape(v) if 92 in v else v
+    if j - i > _MAX_NUMBER_LEN:
+        return None
     v = b[i:j]
-    if v[0] == 34:
-        return _unescape(v[1:-1]) if 92 in v else v[1:-1]
     if v == b"true" or v == b"false":
         return v == b"true"
     if 48 <= v[-1] <= 57 and b"." not in v and b"e" not in v and b"E" not in v:
@@ -79,33 +89,63 @@ def _value(b, i, j):
 
 
 def _unescape(v):
-    # The body of a JSON string with escapes (bytes) -> str; \\u surrogate pairs make one character.
-    r = ""
+    # The body of a JSON string with escapes (bytes) -> str; a \u surrogate pair makes one
+    # character; a bad escape or a lone surrogate becomes ?, bad UTF-8 as text() repairs it.
+    out = bytearray()
     i = 0
-    while True:
+    n = len(v)
+    while i < n:
         j = v.find(b"\\", i)
         if j < 0:
-            return r + str(v[i:], "utf-8")
-        r += str(v[i:j], "utf-8")
-        c = chr(v[j + 1])
+            j = n
+        out += v[i:j]
+        if j + 1 >= n:
+            break
         i = j + 2
-        if c == "u":
-            u = int(v[i : i + 4], 16)
-            i += 4
-            if 0xD800 <= u < 0xDC00 and v[i : i + 2] == b"\\u" and 0xDC00 <= int(v[i + 2 : i + 6], 16) < 0xE000:
-                u = 0x10000 + (u - 0xD800 << 10) + int(v[i + 2 : i + 6], 16) - 0xDC00
-                i += 6
-            c = chr(u)
-        elif c in "bfnrt":
-            c = "\b\f\n\r\t"["bfnrt".index(c)]
-        r += c
+        if v[j + 1] != 117:  # not \u
+            k = _ESCAPES.find(v[j + 1 : j + 2])
+            out.append(_ESCAPED[k] if k >= 0 else _QUESTION)
+            continue
+        u = _hex4(v, i)
+        i += 4 if u >= 0 else 0
+        if 0xD800 <= u < 0xDC00 and v[i : i + 2] == b"\\u" and 0xDC00 <= _hex4(v, i + 2) < 0xE000:
+            u = 0x10000 + (u - 0xD800 << 10) + _hex4(v, i + 2) - 0xDC00
+            i += 6
+        if u < 0 or 0xD800 <= u < 0xE000:
+            out.append(_QUESTION)
+        else:
+            out += chr(u).encode()
+    return text(out)
+
+
+def _hex4(v, i):
+    # The four hex digits at v[i] as a number, or -1.
+    if i + 4 > len(v):
+        return -1
+    u = 0
+    for k in range(i, i + 4):
+        c = v[k] | 32  # lower case
+        d = c - 48 if 48 <= c <= 57 else c - 87 if 97 <= c <= 102 else -1
+        if d < 0:
+            return -1
+        u = u * 16 + d
+    return u
+
+
+def _bytes(doc):
+    # str and bytearray -> bytes (a str's lone surrogates as bytes text() repairs); else doc.
+    if isinstance(doc, str):
+        try:
+            return doc.encode()
+        except Exception:  # CPython: lone surrogates
+            return doc.encode("utf-8", "surrogatepass")
+    return bytes(doc) if isinstance(doc, bytearray) else doc
 
 
 def _doc(doc):
     # A JSON object's text as bytes and the index just past its "{", or (None, -1).
-    if isinstance(doc, str):
-        doc = doc.encode()
-    if isinstance(doc, bytes) or isinstance(doc, bytearray):
+    doc = _bytes(doc)
+    if isinstance(doc, bytes):
         i = _ws(doc, 3 if doc[:3] == b"\xef\xbb\xbf" else 0)
         if i < len(doc) and doc[i] == 123:
             return doc, i + 1
@@ -181,29 +221,40 @@ def parse(code, note, id, trace, type):
     """Logger.status()'s arguments, with a reply or record in place of the code or a topic in
     place of the type -> (code, note, id, trace, type) of the line. A reply gives its code
     and id (an id only when it is a string or an int); a record its status, trace_id, type,
-    and content's offline_reason, which goes before the note."""
+    and content's offline_reason, which goes before the note. Each field is read on its own:
+    one that cannot be read is left out, the others kept."""
     if isinstance(type, str) and "/" in type or isinstance(type, bytes) and b"/" in type:
-        type = btype(type)
-    if not isinstance(code, dict) and _doc(code)[1] < 0:
+        type = _read(btype, type)
+    doc = code if isinstance(code, dict) else _bytes(code)
+    if not isinstance(doc, dict) and _doc(doc)[1] < 0:
         return code, note, id, trace, type
-    c = field(code, "code")
+    c = _read(field, doc, "code")
     if c is None:
-        c = field(code, "status")
-    if isinstance(c, bytes) and len(c) == 1 and not isinstance(code, dict):  # a JSON string: text
+        c = _read(field, doc, "status")
+    if isinstance(c, bytes) and len(c) == 1 and not isinstance(doc, dict):  # a JSON string: text
         c = b" " + c
     if id is None:
-        id = field(code, "id")
+        id = _read(field, doc, "id")
         if not (isinstance(id, str) or isinstance(id, bytes) or id.__class__ is int):
             id = None
     if trace is None:
-        trace = field(code, "trace_id")
+        trace = _read(field, doc, "trace_id")
     if type is None:
-        type = field(code, "type")
-    r = field(field(code, "content"), "offline_reason")
+        type = _read(field, doc, "type")
+    r = _read(field, _read(field, doc, "content"), "offline_reason")
+    r = None if r is None else _read(text, r)
     if r is not None:
-        r = "offline_reason=" + text(r)
-        note = r + " " + text(note) if note or note.__class__ is int else r
+        r = "offline_reason=" + r
+        note = r + " " + (_read(text, note) or "?") if note or note.__class__ is int else r
     return c, note, id, trace, type
+
+
+def _read(fn, *args):
+    # fn(*args), or None if it raises.
+    try:
+        return fn(*args)
+    except Exception:
+        return None
 
 
 def text(v):

@@ -520,7 +520,7 @@ for p in NAMES:
     for at in range(len(good[p])):
         for flip in (0x80, 0x01, 0xFF, 0x00, 0x0A, 0xC3):  # two bits flipped, then bytes set
             data = bytearray(good[p])
-            data[at] = data[at] ^ flip if flip < 0x81 else flip
+            data[at] = data[at] ^ flip if flip in (0x80, 0x01) else flip
             put(p, data)
             FlashLog(P).dump(Text())
             dump()

@@ -419,30 +419,33 @@ def test_another_size_reads_and_writes_the_log_at_its_own_size(where, tmp_path):
 
 
 ERASED = """
+bad = []
 for tail in (b"\\xff" * 40, b"\\x00" * 40, b"\\xff\\xff\\n"):
-    for p in NAMES:
-        put(p, None)
-    fl = FlashLog(P, 512)
-    for i in range(20):
-        fl.write(b"line %d %s\\n" % (i, b"y" * 10))
-    fl.close()
-    kept = dump()
-    data = bytearray(read(P))
-    end = data.rfind(b"\\n") + 1  # erased flash after the last line, over what was there
-    data[end:end + len(tail)] = tail
-    put(P, data)
-    cap = size(P) + size(P1)
-    fl = FlashLog(P, 512)
-    fl.write(b"next\\n")
-    got = dump(fl)
-    print(got == kept + [b"next"], size(P) + size(P1) <= max(cap, 512))
+    for count in range(8, 30):  # the newest file filled to each of its levels
+        for p in NAMES:
+            put(p, None)
+        fl = FlashLog(P, 512)
+        for i in range(count):
+            fl.write(b"line %d %s\\n" % (i, b"y" * 10))
+        fl.close()
+        kept = dump()
+        data = bytearray(read(P))
+        end = data.rfind(b"\\n") + 1  # erased flash after the last line, over what was there
+        data[end:end + len(tail)] = tail
+        put(P, data)
+        cap = size(P) + size(P1)
+        fl = FlashLog(P, 512)
+        fl.write(b"next\\n")
+        if dump(fl) != kept + [b"next"] or size(P) + size(P1) > max(cap, 512):
+            bad.append((tail[:1], count))
+print("bad", bad)
 """
 
 
 @both
 def test_an_erased_flash_tail_loses_no_line_and_keeps_the_cap(where, tmp_path):
     out, _ = run(where, ERASED, tmp_path)
-    assert out.splitlines() == ["True True"] * 3
+    assert out.strip() == "bad []"
 
 
 # The newest file holds one whole line, then a line torn at every byte, up to 1 byte short of

@@ -673,3 +673,18 @@ print(order[0], order[-1], 1 in order)
 def test_the_generation_wraps_and_the_order_holds(where, tmp_path):
     out, _ = run(where, WRAP, tmp_path)
     assert out.split() == ["99999998", "5", "True"]
+
+
+LEGACY = """
+put(P1, b"old 1\\nold 2\\n")  # files of an earlier FlashLog: lines without a header
+put(P, b"old 3\\nold 4\\n")
+fl = FlashLog(P, 512)
+fl.write(b"new 1\\n")
+print(",".join(str(x, "utf-8") for x in dump(fl)))
+"""
+
+
+@both
+def test_a_log_of_the_earlier_format_keeps_its_newest_lines_until_a_rotation(where, tmp_path):
+    out, _ = run(where, LEGACY, tmp_path)
+    assert out.strip() == "old 3,old 4,new 1"

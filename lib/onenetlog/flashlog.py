@@ -129,8 +129,7 @@ class FlashLog:
             if gen_a:
                 self._gen = gen_a
                 self._end = self._data_end(self._cur)
-            else:  # a new log: its first file
-                self._cur, self._old = self._old, self._cur
+            else:  # a new log: path.1 first, so lines path holds from before stay until a rotation
                 self._gen = 0
                 self._rotate()
             return True

@@ -6,8 +6,8 @@ lines across resets and power cuts, and never raises into the application.
     ...after a reset: FlashLog("/log.txt").dump()
 
 Layout. Two files, path and path + ".1", each exactly half of size bytes from the first write
-on, written in place and never grown. Each starts with a header line (NUL, "flashlog", its
-generation, the log's size); the one with the higher generation holds the newest lines.
+on, written in place and never grown. Each starts with a header line (NUL, "flashlog1", its
+generation, the log's size, a check); the one with the higher generation holds the newest lines.
 After the header come whole lines, then filler: NUL bytes, or what a power cut left of a
 line, never a newline. A line goes after the last newline, over the filler, and is flushed.
 
@@ -16,14 +16,16 @@ lines go), then given the next generation, and the line is written after its hea
 files stay open, so writes and rotations allocate nothing (they work under heap_lock).
 
 Power cuts. A cut mid-line leaves bytes after the last newline: filler, overwritten by the
-next line. A cut mid-wipe leaves a file without a valid header: the reader skips it, the
-writer wipes it again. dump() shows the lines that end with a newline and hold no NUL or
-0xFF byte, oldest first, reading in pieces of _PIECE bytes whatever their length.
+next line. A cut mid-wipe leaves a file without a valid header: what is left of its lines
+(the oldest) is shown first, and the writer wipes it again. dump() shows the lines that end
+with a newline and hold no NUL or 0xFF byte, reading pieces of _PIECE bytes whatever their
+length.
 
 Size. An existing log keeps the size its header records (FlashLog(path).dump() reads a log of
-any size); size is that of a new log: delete both files to change it. A file that is not part
-of a valid log is made afresh at the first write. Nothing here raises: a line that cannot be
-stored is counted in dropped and write() returns 0.
+any size); size is that of a new log: delete both files to change it. A file outside the log
+(no valid header) is wiped at a rotation, or emptied at the first write if it is longer than
+half the size. Only arguments of the wrong type raise (in the constructor); a line that cannot
+be stored is counted in dropped and write() returns 0.
 """
 
 try:
@@ -45,6 +47,8 @@ _CHECK_AT = const(29)
 _DIGITS = const(8)
 _CHECK_DIGITS = const(2)
 _MIN_SIZE = const(256)
+_MAX_SIZE = const(99999998)  # the most _DIGITS digits hold
+_MAX_GEN = const(99999999)
 _NEWLINE = const(10)
 _ERASED = const(0xFF)  # erased NOR flash
 _CONT_MASK = const(0xC0)  # UTF-8: bytes b with b & 0xC0 == 0x80 continue a character
@@ -60,7 +64,7 @@ class FlashLog:
     def __init__(self, path="log.txt", size=8192):
         """Nothing is read or written until the first write() or dump()."""
         self.path = path
-        self.size = max(int(size), _MIN_SIZE)  # the log's cap; the recorded one once opened
+        self.size = min(max(int(size), _MIN_SIZE), _MAX_SIZE)  # the log's cap; the recorded one once opened
         self.dropped = 0  # lines write() could not store
         self._path1 = path + ".1"
         self._piece = bytearray(_PIECE)  # a header, a piece of a scan or dump, or NUL to wipe with
@@ -110,14 +114,14 @@ class FlashLog:
             a, gen_a, size_a = _open_part(self.path, self._piece)
             b, gen_b, size_b = _open_part(self._path1, self._piece)
             if gen_a or gen_b:
-                self.size = size_a if gen_a > gen_b else size_b
+                self.size = size_b if _newer(gen_b, gen_a) else size_a
             if gen_a and size_a != self.size:
                 gen_a = 0
             if gen_b and size_b != self.size:
                 gen_b = 0
             a = _afresh(a, self.path, gen_a, self.size // 2)
             b = _afresh(b, self._path1, gen_b, self.size // 2)
-            if gen_b > gen_a:
+            if _newer(gen_b, gen_a):
                 a, b, gen_a = b, a, gen_b
             self._cur, self._old = a or b, b or a
             if self._cur is None:
@@ -125,8 +129,7 @@ class FlashLog:
             if gen_a:
                 self._gen = gen_a
                 self._end = self._data_end(self._cur)
-            else:  # a new log: its first file
-                self._cur, self._old = self._old, self._cur
+            else:  # a new log: path.1 first, so lines path holds from before stay until a rotation
                 self._gen = 0
                 self._rotate()
             return True
@@ -148,7 +151,7 @@ class FlashLog:
         f.flush()
         for i in range(len(_MAGIC)):
             piece[i] = _MAGIC[i]
-        _put_number(piece, _GEN_AT, _DIGITS, self._gen + 1)
+        _put_number(piece, _GEN_AT, _DIGITS, _next_gen(self._gen))
         _put_number(piece, _SIZE_AT, _DIGITS, self.size)
         _put_number(piece, _CHECK_AT, _CHECK_DIGITS, _check(piece))
         piece[_HEADER - 1] = _NEWLINE
@@ -157,7 +160,7 @@ class FlashLog:
         f.flush()
         self._old = self._cur
         self._cur = f
-        self._gen += 1
+        self._gen = _next_gen(self._gen)
         self._end = _HEADER
 
     def _data_end(self, f):
@@ -191,7 +194,7 @@ class FlashLog:
             except Exception:  # missing, a directory, unreadable
                 if f:
                     f.close()
-        if len(parts) == 2 and parts[0][0] > parts[1][0]:  # files outside a log (gen 0) first
+        if len(parts) == 2 and _newer(parts[0][0], parts[1][0]):  # files outside the log (gen 0) first
             parts.reverse()
         lines = 0
         for gen, path, f, start, end in parts:
@@ -240,6 +243,16 @@ class FlashLog:
             except Exception:
                 pass
         self._cur = self._old = None
+
+
+def _next_gen(gen):
+    # The generation after gen: 1 to the largest of _DIGITS digits, then 1 again (0: no log).
+    return gen % _MAX_GEN + 1
+
+
+def _newer(gen, other):
+    # True if a file of generation gen holds newer lines than one of other (0: outside the log).
+    return gen > 0 and (other == 0 or gen == _next_gen(other) or other != _next_gen(gen) and gen > other)
 
 
 def _open_part(path, buf):

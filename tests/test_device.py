@@ -246,3 +246,21 @@ def test_describe_under_heap_lock_is_none_as_documented_and_write_works():
                   "micropython.heap_unlock()\nprint(d, m, n)\nprint(onenetlog.describe(1104, 'en'))", "full")
     line = "MQTT access 1104 token expired | Token has expired | Check the token's expiry time (et)"
     assert out.splitlines() == [line, "None None 40", line]
+
+
+def test_after_one_str_answer_the_others_need_no_heap_to_be_found():
+    # README: the first use of describe/message/reason/hint/service loads text.py; made
+    # outside heap_lock, every one of them then answers None inside it instead of raising
+    # from the package's lazy lookup.
+    out = run_upy("import micropython, onenetlog\n"
+                  "def f():\n"
+                  "    onenetlog.message(0)\n"
+                  "    micropython.heap_lock()\n"
+                  "    d = onenetlog.describe(1104)\n"
+                  "    r = onenetlog.reason(1104, 'en')\n"
+                  "    h = onenetlog.hint(1104)\n"
+                  "    s = onenetlog.service(1104)\n"
+                  "    micropython.heap_unlock()\n"
+                  "    print(d, r, h, s)\n"
+                  "f()", "full")
+    assert out.split() == ["None", "None", "None", "None"]

@@ -336,19 +336,24 @@ def __getattr__(name):
     # `onenetlog.flashlog.FlashLog` work on MicroPython too. Any other name is an
     # AttributeError without a look at the filesystem (dir() asks for every name there is):
     # a new submodule adds its name to the last line.
+    # A module's names are all bound when it loads, so after the first call of one of them the
+    # others need no lookup here (and work under heap_lock).
     module = None
     for line in _LAZY.split("\n"):
         if " " + name + " " in line + " ":
-            module = line[: line.find(":")] or name
+            module, names = line[: line.find(":")] or name, line
     if module is None:
         raise AttributeError(name)
     try:
         m = __import__(__name__ + "." + module, None, None, (module,))
     except ImportError:  # a submodule this build lacks
         raise AttributeError(name) from None
-    v = m if module == name else getattr(m, name)
-    globals()[name] = v
-    return v
+    if module == name:
+        globals()[name] = m
+        return m
+    for n in names[names.find(":") + 1 :].split():
+        globals()[n] = getattr(m, n)
+    return globals()[name]
 
 
 _LAZY = """text: describe message reason hint service

@@ -19,7 +19,6 @@ import hashlib
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tarfile
@@ -28,6 +27,7 @@ import threading
 import time
 
 from onenetlog_tools import build
+from onenetlog_tools.ptybridge import kill_group
 
 ROOT = build.ROOT
 BUILD_DIR = os.path.join(ROOT, "build", "qemu")
@@ -273,16 +273,7 @@ class QemuBoard:
     def stop(self):
         if self._timer is not None:
             self._timer.cancel()
-        proc = self.proc
-        if proc is not None and proc.poll() is None:
-            try:
-                os.killpg(proc.pid, signal.SIGTERM)
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=5)
-            except ProcessLookupError:
-                pass
+        kill_group(self.proc)
         if self._log is not None:
             self._log.close()
             self._log = None

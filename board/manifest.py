@@ -1,6 +1,7 @@
 # Freeze manifest: the port's own modules plus onenetlog, for ESP32_GENERIC, RPI_PICO, RPI_PICO_W
-# and the qemu port's MPS2 boards (the emulated board the tests run on).
-# make BOARD=RPI_PICO FROZEN_MANIFEST=<repo>/board/manifest.py, after `python -m onenetlog_tools.build --tier full --freeze`.
+# and the qemu port's MPS2 boards (the emulated board the tests run on; from the repo's copy).
+# make BOARD=RPI_PICO FROZEN_MANIFEST=<repo>/board/manifest.py, after `onenetlog build --tier full --freeze`;
+# or FROZEN_MANIFEST=DIR/manifest.py after `onenetlog build --tier full --freeze --out DIR`.
 #
 # Env: ONENETLOG_TIER (full|en|zh|min|codes, default full) picks dist/freeze-<tier>, whose
 # table.py carries the text pool inline so it stays in flash; ONENETLOG_TIER=none freezes only
@@ -16,7 +17,10 @@ BOARD = os.environ.get("ONENETLOG_BOARD") or os.environ.get("BOARD", "")
 BOARD_MANIFESTS = {"RPI_PICO_W": "$(BOARD_DIR)/manifest.py"}
 # ports/qemu has no boards/manifest.py; its modules are ours: the RAM-disk filesystem (qemu/).
 QEMU_BOARDS = ("MPS2_AN385", "MPS2_AN500", "MPS3_AN547")
-FREEZE_DIR = os.path.join(DIST, "freeze-" + TIER)
+# `onenetlog build --freeze --out DIR` puts a copy of this file beside its onenetlog/: that one
+# freezes its own folder.
+BESIDE = os.path.isfile(os.path.join("onenetlog", "table.py"))
+FREEZE_DIR = "." if BESIDE else os.path.join(DIST, "freeze-" + TIER)
 
 metadata(description="OneNET device-log status codes, decoded on the board", version="0.1.0")
 

@@ -25,13 +25,13 @@ def mpremote(port, *args, cwd=ROOT, timeout=STEP):
 
 def deploy_cmd(port, dist, lib, main_dir, *extra, timeout=STEP):
     cmd = [sys.executable, "-m", "onenetlog_tools.deploy", "--tier", "full", "--port", port,
-           "--dist", str(dist), "--target", str(lib), "--main-dir", str(main_dir), *extra]
+           "--dir", str(dist), "--target", str(lib), "--main-dir", str(main_dir), *extra]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=ROOT)
 
 
-def decode_all(port, lib, *before):
+def decode_all(port, lib, mount=None):
     """Board-side decode of every host code from the package under lib: {(code, lang): line}.
-    before: mpremote commands to run first in the same session (mount DIR)."""
+    mount: a host folder that mpremote mounts (as /remote) first."""
     script = (
         "import sys, json\n"
         "for k in list(sys.modules):\n"
@@ -46,10 +46,10 @@ def decode_all(port, lib, *before):
         f"    for lang in {LANGS!r}:\n"
         "        print(json.dumps([c, lang, onenetlog.describe(c, lang)]))\n"
     )
-    done = mpremote(port, *before, "exec", script)
+    done = mpremote(port, *(("mount", str(mount)) if mount else ()), "exec", script)
     text = done.stdout.decode("utf-8")
     assert done.returncode == 0, text[-500:] + done.stderr.decode("utf-8", "replace")
-    rows = [json.loads(line) for line in text.splitlines()]
+    rows = [json.loads(line) for line in text.splitlines() if line.startswith("[")]
     head = {r[0]: r[1] for r in rows[:2]}
     return head, {(c, lang): line for c, lang, line in rows[2:]}
 
@@ -87,7 +87,7 @@ def test_deploy_verifies_every_file_and_reports_the_table(deployed, dist, board)
     assert deployed.count("sha256 ok") == len(files)
     for rel in files:
         assert (home / ("lib/" + rel if rel.startswith("onenetlog/") else rel)).read_bytes() == \
-            (dist / "full" / rel).read_bytes()
+            (dist / rel).read_bytes()
     assert f"VERSION {onenetlog.VERSION} TIER full" in deployed
     assert f"sample {deploy.SAMPLE_CODE} " in deployed and "warning" not in deployed
 
@@ -114,6 +114,15 @@ def test_mip_install_from_local_package_json(board):
     assert lines == host_lines()
 
 
+def test_mpremote_mount_decodes_every_code_like_cpython(board, dist):
+    """table.bin is read binary, so it reads the same through mpremote's mounted filesystem
+    (whose text mode fails on UTF-8 split across reads)."""
+    bridge, _home = board
+    head, lines = decode_all(bridge.path, "/remote", mount=dist)
+    assert head["file"].startswith("/remote/onenetlog/")
+    assert lines == host_lines()
+
+
 def test_redeploy_over_mip_sources_removes_shadowing_py(board, dist):
     bridge, home = board
     target = home / "over"
@@ -122,7 +131,7 @@ def test_redeploy_over_mip_sources_removes_shadowing_py(board, dist):
     done = deploy_cmd(bridge.path, dist, target, "none")
     assert done.returncode == 0, done.stderr
     assert "removed stale" in done.stdout
-    assert sorted(os.listdir(target / "onenetlog")) == sorted(os.listdir(dist / "full" / "onenetlog"))
+    assert sorted(os.listdir(target / "onenetlog")) == sorted(os.listdir(dist / "onenetlog"))
     head, _ = decode_all(bridge.path, target)
     assert head["file"].endswith(".mpy")
 
@@ -179,14 +188,14 @@ def test_failed_copy_is_one_line(board, dist):
 
 def test_deploy_without_build_says_what_to_run(tmp_path):
     done = deploy_cmd("/dev/null", tmp_path, "/lib", "none")
-    assert "python -m onenetlog_tools.build --tier full" in one_error_line(done)
+    assert "onenetlog build --tier full" in one_error_line(done)
 
 
 def test_auto_port_without_usb_board_is_an_error(monkeypatch, dist, capsys):
     from serial.tools import list_ports
 
     monkeypatch.setattr(list_ports, "comports", lambda: [])
-    assert deploy.main(["--dist", str(dist)]) == 1
+    assert deploy.main(["--dir", str(dist)]) == 1
     assert "no board found" in capsys.readouterr().err
 
 

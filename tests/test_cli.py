@@ -8,12 +8,16 @@ import os
 import subprocess
 import sys
 
+import pytest
 
 import onenetlog
 from onenetlog_tools.cli import main
 from onenetlog_tools.term import cells, clip, wrap
 
 ONENETLOG = os.path.join(os.path.dirname(sys.executable), "onenetlog")
+GOLDEN = os.path.join(os.path.dirname(__file__), "golden")
+GOLDEN_LOG = os.path.join(GOLDEN, "device-full.log")
+GOLDEN_TRACE = os.path.join(GOLDEN, "trace-export.json")
 
 
 def sh(*args, data=b"", env=None, timeout=120):
@@ -233,16 +237,16 @@ def test_language_default_from_environment():
 
 def test_build_passes_through(tmp_path, capsys):
     assert main(["build", "--tier", "min", "--out", str(tmp_path)]) == 0
-    assert os.path.isfile(tmp_path / "min" / "onenetlog" / "__init__.mpy")
+    assert os.path.isfile(tmp_path / "onenetlog" / "__init__.mpy")
     assert capsys.readouterr().out.splitlines()[-1].endswith("files")
     done = sh("build", "--tier", "nope")
     assert done.returncode == 2 and b"invalid choice" in done.stderr
 
 
 def test_deploy_passes_through(tmp_path):
-    done = sh("deploy", "--tier", "min", "--dist", str(tmp_path), "--port", "/dev/nonexistent-port")
+    done = sh("deploy", "--tier", "min", "--dir", str(tmp_path), "--port", "/dev/nonexistent-port")
     assert done.returncode == 1 and b"Traceback" not in done.stderr
-    assert done.stderr.decode().startswith(f"deploy: error: {os.path.join(tmp_path, 'min')} is not built")
+    assert done.stderr.decode().startswith(f"deploy: error: {tmp_path} is not built")
 
 
 # -- terminal helpers --------------------------------------------------------------------------
@@ -259,3 +263,79 @@ def test_summary_reads_trace_exports_too(capsys):
     rc, out, _ = out_of(capsys, ["summary", export, "--json"])
     counts = {r["code"]: r["count"] for r in json.loads(out)["codes"]}
     assert counts == {200: 2, 305: 1, 3001: 1, 1021: 1}  # 7777 is no code in the table
+
+
+# -- defects found by installing the wheel (issue 10) -----------------------------------------
+
+def test_access_types_list_the_mqtt_and_coap_codes(capsys):
+    # 1.1-1.3 are logged by "CoAP/MQTT access": the codes of CoAP access and of MQTT access.
+    want = sorted(c for c in onenetlog.codes() if onenetlog.tag(c) in ("mqtt", "coap"))
+    assert len([c for c in want if onenetlog.tag(c) == "mqtt"]) == 28
+    assert len([c for c in want if onenetlog.tag(c) == "coap"]) == 14
+    for value in ("1", "1.1", "1.2", "1.3"):
+        rc, out, _ = out_of(capsys, ["list", "codes", "--type", value, "--format", "json"])
+        assert rc == 0 and [r["code"] for r in json.loads(out)["codes"]] == want, value
+    rc, out, _ = out_of(capsys, ["list", "codes", "--service", "access", "--format", "json"])
+    assert [r["code"] for r in json.loads(out)["codes"]] == want
+    rc, out, _ = out_of(capsys, ["list", "--type", "1.2", "--color", "never"])
+    assert out.splitlines()[0] == "Status codes (42)" and "(none" not in out
+
+
+def test_a_type_without_codes_says_so(capsys):
+    rc, out, _ = out_of(capsys, ["list", "--type", "3.1", "--lang", "en", "--color", "never"])
+    assert rc == 0 and "(none: the table lists no codes under Data storage)" in out
+
+
+@pytest.mark.parametrize("argv", [["list"], ["lookup", "1104"], ["annotate", GOLDEN_LOG], ["summary", GOLDEN_LOG],
+                                  ["trace", GOLDEN_TRACE], ["list", "--format", "json"]])
+def test_a_full_disk_is_one_line_and_exit_1(argv):
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full (a Linux device that fails every write with ENOSPC)")
+    with open("/dev/full", "wb") as full:
+        done = subprocess.run([ONENETLOG, *argv], stdout=full, stderr=subprocess.PIPE, timeout=60)
+    err = done.stderr.decode().splitlines()
+    assert done.returncode == 1 and err == [f"onenetlog {argv[0]}: error: writing the output: No space left on device"]
+
+
+@pytest.mark.parametrize("value", ["xx", "EN", "zh_CN"])
+def test_a_bad_language_in_the_environment_is_a_usage_error(value):
+    done = sh("lookup", "1104", env={"ONENETLOG_LANG": value})
+    assert done.returncode == 2 and done.stdout == b""
+    assert done.stderr.decode().splitlines() == [
+        f"onenetlog: error: ONENETLOG_LANG: invalid choice: {value!r} (choose from zh, en)"]
+    assert sh("lookup", "1104", env={"ONENETLOG_LANG": ""}).returncode == 0  # empty: unset
+
+
+def test_no_command_reads_source_after_installation(monkeypatch, capsys, tmp_path):
+    # A wheel has no source/: every command must run on the packaged data alone.
+    from onenetlog_tools import generator
+
+    def no_source(*_args, **_kwargs):
+        raise FileNotFoundError(2, "No such file or directory", os.path.join(generator.ROOT, "source", "x.md"))
+
+    monkeypatch.setattr(generator, "load_source", no_source)
+    for argv in (["lookup", "3001", "--json"], ["list"], ["annotate", GOLDEN_LOG], ["summary", GOLDEN_LOG],
+                 ["trace", GOLDEN_TRACE], ["build", "--tier", "codes", "--out", str(tmp_path / "b")]):
+        rc, out, err = out_of(capsys, argv)
+        assert rc == 0 and err == "" and out, argv
+    rc, out, _ = out_of(capsys, ["lookup", "3001", "--json"])
+    assert json.loads(out)[0]["other_messages"] == ["parameter error"]
+
+
+def test_summary_blames_only_its_input(monkeypatch, capsys):
+    # An error that is not about reading FILE (here: the tool's own data) is not FILE's fault.
+    from onenetlog_tools import annotate
+
+    def broken(*_args, **_kwargs):
+        raise FileNotFoundError(2, "No such file or directory", "/site-packages/source/x.md")
+
+    monkeypatch.setattr(annotate, "Annotator", broken)
+    with pytest.raises(FileNotFoundError):
+        main(["summary", GOLDEN_LOG])
+    assert GOLDEN_LOG not in capsys.readouterr().err
+
+
+def test_an_unreadable_input_is_named(capsys, tmp_path):
+    for argv in (["summary", str(tmp_path)], ["annotate", str(tmp_path)], ["trace", str(tmp_path)]):
+        rc, _, err = out_of(capsys, argv)
+        assert rc == 1 and err == f"onenetlog {argv[0]}: error: {tmp_path}: is a directory\n"

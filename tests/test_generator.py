@@ -32,7 +32,8 @@ def edit(path, old, new, count=1):
 
 def test_source_table_is_the_platform_table_unchanged():
     if not os.path.exists(SHARED):
-        pytest.skip("no ../shared/platform in this checkout")
+        pytest.skip(f"no {os.path.normpath(SHARED)}: the platform's table, which source/ must equal "
+                    "(check out the shared/ folder beside this repository, as CI does)")
     with open(SHARED, "rb") as a, open(g.TABLE_MD, "rb") as b:
         assert a.read() == b.read()
 
@@ -122,28 +123,51 @@ def test_table_module_header_and_version():
 def test_every_tier_writes_with_one_command(tier, tmp_path):  # and its text is what the tier says
     assert g.main(["--tier", tier, "--out", str(tmp_path)]) == 0
     names = sorted(os.listdir(tmp_path))
-    assert names == (["table.py"] if tier == "codes" else ["table.bin", "table.py"])
-    t = g.pack(g.load_source(), tier)
-    text = t["blob"][t["pool_at"]:]
+    assert names == ["table.bin", "table.py"]
+    blob = g.pack(g.load_source(), tier)["blob"]
     assert (tmp_path / "table.py").read_bytes().isascii()
-    if tier in ("en", "min", "codes"):
-        assert text.isascii()
+    if tier in ("en", "min", "codes"):  # no Chinese (test_device checks every line is ASCII)
+        assert re.search("[\u4e00-\u9fff]", blob.decode("utf-8", "replace")) is None
     if tier == "zh":
-        assert "token已过期".encode() in text and b"Token has expired" not in text
+        assert "token已过期".encode() in blob and b"Token has expired" not in blob
+
+
+def _module(path):
+    scope = {}
+    exec(open(path, encoding="utf-8").read(), scope)
+    return scope
 
 
 def test_inline_puts_the_data_into_the_module(tmp_path):
     g.main(["--tier", "min", "--out", str(tmp_path), "--inline"])
     assert os.listdir(tmp_path) == ["table.py"]
-    text = (tmp_path / "table.py").read_text()
-    assert "DATA = (" in text and "token expired" in text
+    assert _module(tmp_path / "table.py")["DATA"] == g.pack(g.load_source(), "min")["blob"]
 
 
-def test_strings_are_deduplicated():
+def test_each_code_has_its_finished_line_per_language_in_its_block():
+    """The layout: LINE_AT[i] is code i's block, a line per language, each the describe() line."""
     s = g.load_source()
     t = g.pack(s, "full")
-    texts = {c[f] for c in s["codes"] for f in g.FIELDS} | {v[f] for v in s["services"] for f in g.SVC_FIELDS}
-    texts |= {b[f] for b in s["btypes"] for f in g.BT_FIELDS}
-    texts.discard("")
-    assert len(t["blob"]) - t["pool_at"] == sum(len(x.encode()) for x in texts)
-    assert sum(c["hint_en"] == "Submit a ticket for investigation" for c in s["codes"]) > 10
+    L, blob, svc = g.L, t["blob"], s["services"]
+    for i, c in enumerate(s["codes"]):
+        at = int.from_bytes(t["line_at"][i].to_bytes(2, "little"), "little") << L["BLOCK_SHIFT"]
+        for lang in ("zh", "en"):
+            head = blob[at:at + L["LINE_HEAD"]]
+            size = int.from_bytes(head[L["LINE_SIZE"]:L["LINE_SIZE"] + 2], "little")
+            tag_len = head[L["LINE_TAG"]]
+            text = blob[at + L["LINE_HEAD"]:at + L["LINE_HEAD"] + size]
+            assert text[:tag_len].decode() == svc[c["service"]]["tag"]
+            want = f"{svc[c['service']][lang]} {c['code']} {c['message']} | {c['reason_' + lang]}"
+            want += f" | {c['hint_' + lang]}" if c["hint_" + lang] else ""
+            assert text[tag_len:].decode() == want + "\n"
+            at += L["LINE_HEAD"] + size
+
+
+def test_the_decoder_modules_carry_the_layout_block(tmp_path):
+    for name in g.DECODER_MODULES:
+        text = open(os.path.join(g.LIB_DIR, name), encoding="utf-8").read()
+        assert g.with_layout(text, name) == text, f"{name}: run `make table`"
+        assert "_LINE_HEAD = const(%d)" % g.L["LINE_HEAD"] in text
+    shutil.copytree(g.LIB_DIR, tmp_path / "lib")
+    edit(tmp_path / "lib" / "text.py", "_LINE_HEAD = const(", "_LINE_HEAD = const(1 + ")
+    assert str(tmp_path / "lib" / "text.py") in g.stale(str(tmp_path / "lib"))

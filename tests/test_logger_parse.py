@@ -12,8 +12,7 @@ from onenetlog import parse
 
 def canonical(v):
     """The code a value gives the decoder (-1: not a code)."""
-    onenetlog._find(v)
-    return onenetlog._N
+    return onenetlog._code(v)
 
 
 def as_loaded(v):

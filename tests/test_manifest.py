@@ -95,7 +95,7 @@ def run_manifest(stand_ins, env, monkeypatch):
 def freeze_dist(tmp_path_factory):
     out = tmp_path_factory.mktemp("dist")
     for tier in ("full", "en"):
-        assert build.main(["--tier", tier, "--out", str(out), "--freeze"]) == 0
+        assert build.main(["--tier", tier, "--out", str(out / f"freeze-{tier}"), "--freeze"]) == 0
     return out
 
 

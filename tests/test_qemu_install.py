@@ -28,12 +28,16 @@ def board():
 
 @pytest.fixture(scope="module")
 def dist(tmp_path_factory):
-    """dist/full (.mpy + table.bin) and dist/full.romfs, built by the CLI as a user would."""
-    out = tmp_path_factory.mktemp("dist")
+    """DIR/onenetlog (.mpy + table.bin) and DIR.romfs, built by the CLI as a user would."""
+    out = tmp_path_factory.mktemp("dist") / "full"
     done = subprocess.run([ONENETLOG, "build", "--tier", "full", "--romfs", "--out", str(out)],
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     return out
+
+
+def romfs(dist):
+    return str(dist) + ".romfs"
 
 
 def test_the_firmware_has_no_library_frozen_in(board):
@@ -42,7 +46,7 @@ def test_the_firmware_has_no_library_frozen_in(board):
 
 
 def test_onenetlog_deploy_to_littlefs(board, dist):
-    done = subprocess.run([ONENETLOG, "deploy", "--tier", "full", "--port", board.port, "--dist", str(dist),
+    done = subprocess.run([ONENETLOG, "deploy", "--tier", "full", "--port", board.port, "--dir", str(dist),
                             "--target", "/lib", "--main-dir", "none"],
                            capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
@@ -63,7 +67,7 @@ def test_mip_install_of_package_json(board):
 
 
 def test_mpremote_romfs_deploy_runs_the_library_from_rom(board, dist):
-    done = board.mpremote("romfs", "deploy", str(dist / "full.romfs"), timeout=300)
+    done = board.mpremote("romfs", "deploy", romfs(dist), timeout=300)
     assert done.returncode == 0 and "ROMFS image deployed" in done.stdout, done.stdout + done.stderr
     board.reset()  # the firmware mounts the new image at /rom
     head, lines = decode_all(board.port, "/rom/lib")
@@ -72,7 +76,7 @@ def test_mpremote_romfs_deploy_runs_the_library_from_rom(board, dist):
 
 
 def test_a_romfs_image_flashed_at_boot_is_imported_from_rom(dist):
-    with qemu.QemuBoard(qemu.firmware("none"), romfs=str(dist / "full.romfs"), timeout=300) as b:
+    with qemu.QemuBoard(qemu.firmware("none"), romfs=romfs(dist), timeout=300) as b:
         b.reset()
         out = b.run("import onenetlog\nprint(onenetlog.__file__)\nprint(onenetlog.describe(1104, 'en'))")
     assert out.splitlines() == ["/rom/lib/onenetlog/__init__.mpy", onenetlog.describe(1104, "en")]
@@ -80,6 +84,6 @@ def test_a_romfs_image_flashed_at_boot_is_imported_from_rom(dist):
 
 def test_mpremote_mount_of_the_sources(board):
     """The development loop: `mpremote mount .` in lib/, the checked-in sources and table."""
-    head, lines = decode_all(board.port, "/remote", "mount", os.path.join(build.ROOT, "lib"))
+    head, lines = decode_all(board.port, "/remote", os.path.join(build.ROOT, "lib"))
     assert head["file"] == "/remote/onenetlog/__init__.py"
     assert lines == host_lines()

@@ -33,11 +33,10 @@ MAX_LINE passes through unannotated, and so does a line that already carries an 
 (SEP).
 """
 
-import functools
 import re
 
 import onenetlog
-from onenetlog_tools import generator
+from onenetlog_tools.source_data import ALIASES
 
 SEP = b"  ## "
 BLOCK = 1 << 20
@@ -66,11 +65,10 @@ COLORS = {40: b"\x1b[31m", 30: b"\x1b[33m", 20: b"\x1b[32m"}
 RESET = b"\x1b[0m"
 
 
-@functools.lru_cache(maxsize=1)
 def aliases():
     """{code: the newer page's English message} where it differs from the table's (NOTES.md 1),
-    as the generator parsed it from source/."""
-    return dict(generator.load_source()["aliases"])
+    as the generator wrote it into source_data.py at `make table` time."""
+    return ALIASES
 
 
 def spellings():

@@ -93,7 +93,7 @@ def heap_rows(work):
     image = build.romfs_image(build.out_dir(work, "full"))
     with qemu.QemuBoard(qemu.firmware("none"), romfs=image, timeout=600) as board:
         board.reset()
-        deploy.deploy("full", board.port, "/mpy", None, work, qemu.STEP)
+        deploy.deploy("full", board.port, "/mpy", None, build.out_dir(work, "full"), qemu.STEP)
         done = board.mpremote("mip", "install", "--target", "/py", "./package.json", timeout=300)
         if done.returncode != 0:
             raise qemu.BoardError(f"mip install: {done.stderr.strip()[-300:]}")

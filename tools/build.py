@@ -1,10 +1,13 @@
 """Build a board-ready onenetlog tree: .mpy bytecode of the library plus the tier's table.
-python -m onenetlog_tools.build --tier full [--out dist] [--freeze | --romfs]  (-> dist/full or dist/freeze-full)
-python -m onenetlog_tools.build --package-json  (rewrites package.json from lib/onenetlog for mip)
+python -m onenetlog_tools.build --tier full [--out DIR] [--freeze | --romfs]   (default DIR: dist/full, dist/freeze-full)
+python -m onenetlog_tools.build --package-json  (rewrites package.json from lib/onenetlog for mip; a checkout only)
 
-dist/<tier>/onenetlog/*.mpy (+ table.bin) and dist/<tier>/main.py (board/main.py, if any) are
-what deploy copies; --romfs also writes dist/<tier>.romfs. --freeze instead writes dist/freeze-<tier>/onenetlog/*.py with the text
-pool inline in table.py, for board/manifest.py to freeze into firmware.
+DIR/onenetlog/*.mpy (+ table.bin) and DIR/main.py (the demo) are what deploy copies; --romfs
+also writes DIR.romfs beside it, an image of lib/onenetlog for `mpremote romfs deploy`. --freeze
+instead writes DIR/onenetlog/*.py with the text pool inline in table.py, and DIR/manifest.py,
+the freeze manifest that freezes them into firmware. Everything comes from the installed
+package (the library, the board files, the sources in source_data.py): it works the same
+from a checkout and from a wheel, and writes nothing but DIR (and DIR.romfs).
 """
 
 import argparse
@@ -16,15 +19,25 @@ import sys
 import tempfile
 import tomllib
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-LIB_DIR = os.path.join(ROOT, "lib", "onenetlog")
-BOARD_MAIN = os.path.join(ROOT, "board", "main.py")
-DIST = os.path.join(ROOT, "dist")
+import onenetlog
+
+from onenetlog_tools import generator
+from onenetlog_tools.source_data import SOURCE
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # the checkout (package.json, pyproject.toml)
+LIB_DIR = os.path.dirname(os.path.abspath(onenetlog.__file__))
+# board/ ships as onenetlog_tools/board in a wheel; in a checkout it is the repo's board/.
+BOARD_DIR = next(d for d in (os.path.join(os.path.dirname(os.path.abspath(__file__)), "board"),
+                             os.path.join(ROOT, "board")) if os.path.isdir(d))
+BOARD_MAIN = os.path.join(BOARD_DIR, "main.py")
+BOARD_MANIFEST = os.path.join(BOARD_DIR, "manifest.py")
+DIST = "dist"  # in the working directory
 PACKAGE_JSON = os.path.join(ROOT, "package.json")
 TIERS = ("full", "en", "zh", "min", "codes")
 PACKAGE = "onenetlog"
 GENERATED = ("table.py", "table.bin")
 HOST_ONLY = "_host"  # modules of the CPython side: never on a board
+BUILD_ENTRIES = (PACKAGE, "main.py", "manifest.py")  # what a build writes into its folder
 STEP_TIMEOUT = 120
 
 
@@ -33,8 +46,13 @@ class BuildError(Exception):
 
 
 def out_dir(out, tier, freeze=False):
-    """Folder one build writes: <out>/<tier> or <out>/freeze-<tier>."""
+    """Folder of one build under a parent folder: <out>/<tier> or <out>/freeze-<tier>."""
     return os.path.join(out, ("freeze-" if freeze else "") + tier)
+
+
+def table_version(tier):
+    """VERSION of tier's table as this installation generates it."""
+    return generator.table_version(tier, SOURCE)
 
 
 def library_sources(lib_dir=LIB_DIR):
@@ -48,15 +66,11 @@ def library_sources(lib_dir=LIB_DIR):
 
 
 def generate_table(tier, dest, inline=False):
-    """Run the generator for one tier into dest; returns the files it wrote."""
-    cmd = [sys.executable, "-m", "onenetlog_tools.generator", "--tier", tier, "--out", dest]
-    if inline:
-        cmd.append("--inline")
-    done = _run(cmd, "table generator")
-    files = [os.path.join(dest, n) for n in GENERATED if os.path.exists(os.path.join(dest, n))]
-    if not any(f.endswith("table.py") for f in files):
-        raise BuildError(f"table generator wrote no table.py: {done.stdout.strip()}")
-    return files
+    """Write the table of one tier into dest, from the packaged sources; returns the files."""
+    try:
+        return generator.write_tier(tier, dest, inline, src=SOURCE)
+    except generator.SourceError as err:
+        raise BuildError(f"table generator: {err}") from None
 
 
 def _run(cmd, what):
@@ -97,7 +111,7 @@ def stage(tier, work, inline=False, lib_dir=LIB_DIR):
 
 
 def fill_mpy(pkg, dest):
-    """dest/onenetlog: every staged .py compiled; data files copied as they are."""
+    """dest/onenetlog: every staged .py compiled; data files copied as they are; dest/main.py."""
     target = os.path.join(dest, PACKAGE)
     os.makedirs(target)
     for name in sorted(os.listdir(pkg)):
@@ -107,34 +121,59 @@ def fill_mpy(pkg, dest):
             compile_mpy(src, mpy, f"{PACKAGE}/{name}")
         else:
             shutil.copy2(src, target)
-    if os.path.isfile(BOARD_MAIN):
-        shutil.copy2(BOARD_MAIN, os.path.join(dest, "main.py"))
+    shutil.copy2(BOARD_MAIN, os.path.join(dest, "main.py"))
 
 
 def fill_freeze(pkg, dest):
-    """dest/onenetlog: sources as they are, each checked to compile."""
+    """dest/onenetlog: sources as they are, each checked to compile; dest/manifest.py."""
     target = os.path.join(dest, PACKAGE)
     shutil.copytree(pkg, target)
     for name in sorted(os.listdir(target)):
         if name.endswith(".py"):
             src = os.path.join(target, name)
             compile_mpy(src, os.path.join(os.path.dirname(dest), ".check.mpy"), f"{PACKAGE}/{name}")
+    shutil.copy2(BOARD_MANIFEST, os.path.join(dest, "manifest.py"))
 
 
-def build(tier, out=DIST, freeze=False, lib_dir=LIB_DIR):
-    """Build one tier; replaces the tier's folder whole. Returns the written files."""
+def check_replaceable(dest):
+    """A build replaces only an earlier build: dest must be new, empty, or hold BUILD_ENTRIES only,
+    among them onenetlog/ with its table."""
+    if not os.path.exists(dest):
+        return
+    if not os.path.isdir(dest):
+        raise BuildError(f"{dest} is not a folder")
+    names = os.listdir(dest)
+    table = [n for n in ("table.py", "table.mpy") if os.path.isfile(os.path.join(dest, PACKAGE, n))]
+    if names and (not table or set(names) - set(BUILD_ENTRIES)):
+        first = sorted(set(names) - set(BUILD_ENTRIES)) or sorted(names)
+        raise BuildError(f"{dest} is not empty and holds no earlier build ({first[0]}): give a new or empty folder")
+
+
+def build_into(tier, dest, freeze=False, lib_dir=LIB_DIR):
+    """Build one tier into the folder dest itself, replacing an earlier build there. Returns
+    the written files. Work happens in a temporary folder; dest changes only on success."""
     if tier not in TIERS:
         raise BuildError(f"unknown tier {tier!r} (choose from {', '.join(TIERS)})")
-    final = out_dir(out, tier, freeze)
-    os.makedirs(out, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=out, prefix=".build-") as work:
+    check_replaceable(dest)
+    with tempfile.TemporaryDirectory(prefix="onenetlog-build-") as work:
         pkg = stage(tier, os.path.join(work, "src"), inline=freeze, lib_dir=lib_dir)
         fresh = os.path.join(work, "out")
         (fill_freeze if freeze else fill_mpy)(pkg, fresh)
-        if os.path.isdir(final):
-            shutil.rmtree(final)
-        os.replace(fresh, final)
-    return list_files(final)
+        os.makedirs(dest, exist_ok=True)
+        for name in BUILD_ENTRIES:
+            old = os.path.join(dest, name)
+            if os.path.isdir(old):
+                shutil.rmtree(old)
+            elif os.path.lexists(old):
+                os.remove(old)
+        for name in os.listdir(fresh):
+            shutil.move(os.path.join(fresh, name), os.path.join(dest, name))
+    return list_files(dest)
+
+
+def build(tier, out=DIST, freeze=False, lib_dir=LIB_DIR):
+    """build_into(out/<tier>, or out/freeze-<tier>)."""
+    return build_into(tier, out_dir(out, tier, freeze), freeze, lib_dir)
 
 
 def romfs_image(tier_dir):
@@ -164,12 +203,15 @@ def list_files(folder):
 
 
 def report(files, root):
-    """Print one line per file with its size, then the total."""
-    total = 0
+    """Print one line per file with its size, then the library's size (what /lib/onenetlog
+    takes on a board) and the total."""
+    total = library = 0
     for path in files:
         size = os.path.getsize(path)
         total += size
+        library += size if os.path.basename(os.path.dirname(path)) == PACKAGE else 0
         print(f"{size:8d}  {os.path.relpath(path, root)}")
+    print(f"{library:8d}  library ({PACKAGE}/)")
     print(f"{total:8d}  total, {len(files)} files")
 
 
@@ -195,6 +237,10 @@ def package_json_text(lib_dir=LIB_DIR):
 
 
 def write_package_json():
+    if not os.path.isfile(os.path.join(ROOT, "pyproject.toml")):
+        print("build: error: --package-json rewrites a checkout's package.json; this is an installed package",
+              file=sys.stderr)
+        return 1
     with open(PACKAGE_JSON, "w", encoding="utf-8") as f:
         f.write(package_json_text())
     print(f"wrote {os.path.relpath(PACKAGE_JSON)}")
@@ -202,25 +248,29 @@ def write_package_json():
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(prog="onenetlog-build", description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(prog="onenetlog build", description=__doc__.splitlines()[0])
     ap.add_argument("--tier", choices=TIERS, default="full")
-    ap.add_argument("--out", default=DIST, help="output folder (default: dist in the repo)")
+    ap.add_argument("--out", metavar="DIR",
+                    help="write into DIR itself: DIR/onenetlog/ and DIR/main.py (--freeze: DIR/manifest.py); "
+                         "replaces an earlier build there and refuses a folder holding anything else "
+                         "(default: dist/<tier>, or dist/freeze-<tier>, in the working directory)")
     ap.add_argument("--freeze", action="store_true",
-                    help="write dist/freeze-<tier>: .py sources with the table inline, for board/manifest.py")
+                    help="write .py sources with the table inline plus manifest.py, to freeze into firmware")
     ap.add_argument("--romfs", action="store_true",
-                    help="also write dist/<tier>.romfs, an image for `mpremote romfs deploy` (mounted at /rom)")
-    ap.add_argument("--package-json", action="store_true", help="rewrite package.json (mip) and stop")
+                    help="also write DIR.romfs, an image for `mpremote romfs deploy` (mounted at /rom)")
+    ap.add_argument("--package-json", action="store_true", help="rewrite package.json (mip) in a checkout and stop")
     args = ap.parse_args(argv)
     if args.package_json:
         return write_package_json()
+    dest = os.path.abspath(args.out or out_dir(DIST, args.tier, args.freeze))
     try:
-        files = build(args.tier, os.path.abspath(args.out), freeze=args.freeze)
+        files = build_into(args.tier, dest, freeze=args.freeze)
         if args.romfs and not args.freeze:
-            files.append(romfs_image(out_dir(os.path.abspath(args.out), args.tier)))
+            files.append(romfs_image(dest))
     except (BuildError, OSError) as err:
         print(f"build: error: {err}", file=sys.stderr)
         return 1
-    report(files, os.path.dirname(os.path.abspath(args.out)))
+    report(files, os.path.dirname(dest))
     return 0
 
 

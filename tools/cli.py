@@ -44,12 +44,31 @@ def open_input(path):
         raise Failure(f"{path}: {err.strerror or err}") from None
 
 
+class Reader:
+    """An input whose read errors are a Failure naming it; any other error (writing the output,
+    a bug) is not blamed on the input."""
+
+    def __init__(self, f, path):
+        self.f = f
+        self.name = "<stdin>" if path in (None, "-") else path
+
+    def read1(self, size=-1):
+        try:
+            return self.f.read1(size)
+        except OSError as err:
+            raise Failure(f"{self.name}: {err.strerror or err}") from None
+
+    def read(self, size=-1):
+        try:
+            return self.f.read(size)
+        except OSError as err:
+            raise Failure(f"{self.name}: {err.strerror or err}") from None
+
+
 def read_all(path):
     f = open_input(path)
     try:
-        return f.read()
-    except OSError as err:
-        raise Failure(f"{path}: {err.strerror or err}") from None
+        return Reader(f, path).read()
     finally:
         if f is not sys.stdin.buffer:
             f.close()
@@ -147,10 +166,22 @@ def services_of_type(t):
     return next(s for s in services() if s["en"] == en)
 
 
+def member_services(service):
+    """The services whose codes `service` stands for: itself, or, for a name joining others with
+    '/' (the business types' "CoAP/MQTT access", 1.1-1.3), each of those: CoAP access and MQTT
+    access. The platform's table names the joined service only in its business-type table."""
+    head, sep, tail = service["en"].partition(" ")
+    parts = head.split("/")
+    names = {f"{part}{sep}{tail}" for part in parts}
+    found = [s for s in services() if s["en"] in names]
+    return found if len(parts) > 1 and len(found) == len(parts) else [service]
+
+
 def code_rows(lang, service=None, level=None):
+    wanted = None if service is None else {s["en"] for s in member_services(service)}
     rows = []
     for c in onenetlog.codes():
-        if service is not None and onenetlog.service(c, "en") != service["en"]:
+        if wanted is not None and onenetlog.service(c, "en") not in wanted:
             continue
         lvl = onenetlog.level(c)
         if level is not None and LEVEL_NAMES[lvl] != level:
@@ -191,6 +222,7 @@ def cmd_list(args, style):
         # A type's codes are those of the service that logs it.
         svc = {onenetlog.business_type(t, "en")[2] for t in types}
         codes = [r for s in services() if s["en"] in svc for r in code_rows(args.lang, s, args.level)]
+        codes.sort(key=lambda r: r["code"])
     else:
         codes = code_rows(args.lang, service, args.level)
     btypes = type_rows(args.lang, service, types) if args.level is None else []
@@ -270,12 +302,8 @@ def cmd_annotate(args, style):
     inp = open_input(args.file)
     out = sys.stdout.buffer
     try:
-        a.stream(inp, out, flush=not _regular(inp))
+        a.stream(Reader(inp, args.file), out, flush=not _regular(inp))
         out.flush()
-    except OSError as err:
-        if isinstance(err, BrokenPipeError):
-            raise
-        raise Failure(f"{args.file}: {err.strerror or err}") from None
     finally:
         if inp is not sys.stdin.buffer:
             inp.close()
@@ -291,10 +319,9 @@ def _regular(f):
         return False
 
 
-def count_codes(inp):
-    """({code: lines}, lines read) over a text log: the codes annotate recognises, once per line.
-    A device `#?` counts as ann.UNREADABLE."""
-    a = ann.Annotator("en")
+def count_codes(inp, a):
+    """({code: lines}, lines read) over a text log: the codes annotator a recognises, once per
+    line. A device `#?` counts as ann.UNREADABLE."""
     counts = {}
     total = 0
     for buf, end, whole in ann.blocks(inp):
@@ -308,11 +335,10 @@ def count_codes(inp):
 
 
 def cmd_summary(args, style):
+    a = ann.Annotator("en")
     inp = open_input(args.file)
     try:
-        counts, _total = count_codes(inp)
-    except OSError as err:
-        raise Failure(f"{args.file}: {err.strerror or err}") from None
+        counts, _total = count_codes(Reader(inp, args.file), a)
     finally:
         if inp is not sys.stdin.buffer:
             inp.close()
@@ -406,9 +432,15 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def parser():
-    lang = os.environ.get("ONENETLOG_LANG", "zh")
-    lang = lang if lang in LANGS else "zh"
+def env_lang():
+    """The default language: ONENETLOG_LANG if set (a bad value is a usage error), else zh."""
+    lang = os.environ.get("ONENETLOG_LANG", "")
+    if lang and lang not in LANGS:
+        raise Failure(f"ONENETLOG_LANG: invalid choice: {lang!r} (choose from {', '.join(LANGS)})")
+    return lang or "zh"
+
+
+def parser(lang="zh"):
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--lang", choices=LANGS, default=lang,
                         help=f"language of reasons, steps and names (default {lang}; env ONENETLOG_LANG)")
@@ -469,7 +501,11 @@ def main(argv=None):
         import importlib
 
         return importlib.import_module(PASS_THROUGH[argv[0]]).main(argv[1:])
-    p = parser()
+    try:
+        p = parser(env_lang())
+    except Failure as err:
+        print(f"{PROG}: error: {err}", file=sys.stderr)
+        return 2
     known = list(COMMANDS) + list(PASS_THROUGH)
     first = next((a for a in argv if not a.startswith("-")), None)
     if first is not None and first not in known and argv.index(first) == 0:
@@ -490,7 +526,9 @@ def main(argv=None):
         return 2
     style = Style(use_color(args.color, sys.stdout))
     try:
-        return COMMANDS[args.command](args, style)
+        rc = COMMANDS[args.command](args, style)
+        sys.stdout.flush()
+        return rc
     except Failure as err:
         print(f"{PROG} {args.command}: error: {err}", file=sys.stderr)
         return 1
@@ -498,9 +536,24 @@ def main(argv=None):
         return 130
     except BrokenPipeError:
         # The reader went away (| head): stop quietly, and keep Python's exit flush quiet too.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        _drop_stdout()
         return 0
+    except OSError as err:
+        # Inputs fail as Failures (Readers); an error naming a file is the tool's own: a bug.
+        # What is left is the output: a full disk, a lost terminal.
+        if err.filename is not None:
+            raise
+        _drop_stdout()
+        print(f"{PROG} {args.command}: error: writing the output: {err.strerror or err}", file=sys.stderr)
+        return 1
+
+
+def _drop_stdout():
+    """Send what is left of stdout to /dev/null, so that the exit flush cannot fail again."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass  # not a real file (a test's capture): nothing will flush into a closed pipe
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
-"""Deploy a built tier (dist/<tier>) to a MicroPython board with mpremote, then verify it there.
-python -m onenetlog_tools.deploy --tier full [--port PORT|auto] [--target /lib] [--main-dir /|none]
+"""Deploy a built tier (what `onenetlog build` wrote) to a MicroPython board with mpremote, then verify it there.
+onenetlog deploy --tier full [--dir DIR] [--port PORT|auto] [--target /lib] [--main-dir /|none]
 
 Steps: make the folders and drop stale files (a left-over .py would shadow its .mpy), copy
 with `mpremote fs cp`, hash every file on the board (sha256 via hashlib) against the host,
@@ -13,7 +13,7 @@ import os
 import subprocess
 import sys
 
-from onenetlog_tools import build, generator
+from onenetlog_tools import build
 
 PACKAGE = build.PACKAGE
 SAMPLE_CODE = 1104
@@ -107,11 +107,10 @@ def find_port(port):
     return usb[0]
 
 
-def dist_files(dist, tier):
-    """Files of dist/<tier>, relative to it, with '/' separators."""
-    root = os.path.join(dist, tier)
+def dist_files(root, tier):
+    """Files of the build in root, relative to it, with '/' separators."""
     if not os.path.isfile(os.path.join(root, PACKAGE, "__init__.mpy")):
-        raise DeployError(f"{root} is not built; run `python -m onenetlog_tools.build --tier {tier}`")
+        raise DeployError(f"{root} is not built; run `onenetlog build --tier {tier} --out {root}`")
     return [os.path.relpath(p, root).replace(os.sep, "/") for p in build.list_files(root)]
 
 
@@ -217,10 +216,7 @@ def compare_hashes(want, got):
 
 def host_version(tier):
     """VERSION of this tier's table as the host generates it."""
-    try:
-        return generator.table_version(tier)
-    except generator.SourceError as err:
-        raise DeployError(f"table sources: {err}") from None
+    return build.table_version(tier)
 
 
 def check(marks, tier, expect_version):
@@ -232,40 +228,41 @@ def check(marks, tier, expect_version):
         raise DeployError(f"self-check: board imported tier {got['TIER']}, expected {tier}")
     if got["VERSION"] != expect_version:
         lines.append(f"warning: board VERSION {got['VERSION']} differs from the host's {expect_version} "
-                     f"for tier {tier}; rebuild with `python -m onenetlog_tools.build --tier {tier}`")
+                     f"for tier {tier}; rebuild with `onenetlog build --tier {tier}`")
     return lines
 
 
-def deploy(tier, port, target, main_dir, dist, timeout):
+def deploy(tier, port, target, main_dir, folder, timeout):
     """Copy, verify and self-check; returns the lines to print."""
     if not target.startswith("/") or (main_dir and not main_dir.startswith("/")):
         raise DeployError("--target and --main-dir must be absolute board paths")
-    files = dist_files(dist, tier)
+    files = dist_files(folder, tier)
     mapping = plan(files, target, main_dir)
     board = Board(find_port(port), timeout)
     lines = [f"deploy: tier {tier} -> {board.port}:{target.rstrip('/')}/{PACKAGE}"]
     lines += [f"removed stale {p}" for p in prepare(board, files, target, main_dir)]
-    copy(board, os.path.join(dist, tier), mapping)
-    want = host_hashes(os.path.join(dist, tier), mapping)
+    copy(board, folder, mapping)
+    want = host_hashes(folder, mapping)
     marks = board.exec(VERIFY % (sorted(want), target, SAMPLE_CODE, SAMPLE_CODE), "verify")
     compare_hashes(want, board_hashes(marks))
-    lines += [f"{os.path.getsize(os.path.join(dist, tier, rel)):8d}  sha256 ok  {dest}"
+    lines += [f"{os.path.getsize(os.path.join(folder, rel)):8d}  sha256 ok  {dest}"
               for rel, dest in sorted(mapping.items())]
     return lines + check(marks, tier, host_version(tier))
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(prog="onenetlog-deploy", description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(prog="onenetlog deploy", description=__doc__.splitlines()[0])
     ap.add_argument("--tier", choices=build.TIERS, default="full")
     ap.add_argument("--port", default="auto", help="serial device or mpremote port (default: first USB serial)")
     ap.add_argument("--target", default="/lib", help="board folder that receives onenetlog/ (default /lib)")
     ap.add_argument("--main-dir", default="/", help="board folder for main.py, or 'none' to skip it")
-    ap.add_argument("--dist", default=build.DIST, help="build output folder (default: dist in the repo)")
+    ap.add_argument("--dir", metavar="DIR", help="the build to copy: the folder `onenetlog build --out DIR` wrote "
+                                             "(default: dist/<tier> in the working directory)")
     ap.add_argument("--timeout", type=float, default=120.0, help="seconds allowed per mpremote call")
     args = ap.parse_args(argv)
     main_dir = None if args.main_dir.lower() == "none" else args.main_dir
     try:
-        lines = deploy(args.tier, args.port, args.target, main_dir, os.path.abspath(args.dist), args.timeout)
+        lines = deploy(args.tier, args.port, args.target, main_dir, os.path.abspath(args.dir or build.out_dir(build.DIST, args.tier)), args.timeout)
     except (DeployError, build.BuildError, OSError) as err:
         print(f"deploy: error: {err}", file=sys.stderr)
         return 1

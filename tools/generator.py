@@ -13,28 +13,29 @@ SOURCE_DIR = os.path.join(ROOT, "source")
 TABLE_MD = os.path.join(SOURCE_DIR, "device-log-status-codes.md")
 OVERLAY = os.path.join(SOURCE_DIR, "overlay.toml")
 LIB_DIR = os.path.join(ROOT, "lib", "onenetlog")
+HOST_DATA = os.path.join(ROOT, "tools", "source_data.py")
 
 LEVELS = {"info": 20, "warning": 30, "error": 40}
 # Text fields of a code record, in slot order; each tier keeps a subset.
 FIELDS = ("message", "reason_zh", "hint_zh", "reason_en", "hint_en")
 SVC_FIELDS = ("zh", "en", "tag")
 BT_FIELDS = ("name_zh", "name_en", "trigger_zh", "trigger_en")
+# Each tier: the languages it has a line for (each code gets one finished line per language),
+# the pieces of text in a line, the service names and the business-type texts it keeps.
+PIECES = ("message", "reason", "hint")
 TIERS = {
-    "full": {"fields": FIELDS, "svc": SVC_FIELDS, "bt": BT_FIELDS,
+    "full": {"lines": ("zh", "en"), "pieces": PIECES, "svc": SVC_FIELDS, "bt": BT_FIELDS,
              "doc": "message, reason and step in Chinese and English"},
-    "en": {"fields": ("message", "reason_en", "hint_en"), "svc": ("en", "tag"),
+    "en": {"lines": ("en",), "pieces": PIECES, "svc": ("en", "tag"),
            "bt": ("name_en", "trigger_en"), "doc": "message, reason and step in English (ASCII)"},
-    "zh": {"fields": ("message", "reason_zh", "hint_zh"), "svc": ("zh", "tag"),
+    "zh": {"lines": ("zh",), "pieces": PIECES, "svc": ("zh", "tag"),
            "bt": ("name_zh", "trigger_zh"), "doc": "message, reason and step in Chinese"},
-    "min": {"fields": ("message",), "svc": ("en", "tag"), "bt": ("name_en",),
+    "min": {"lines": ("en",), "pieces": ("message",), "svc": ("en", "tag"), "bt": ("name_en",),
             "doc": "message only (ASCII)"},
-    "codes": {"fields": (), "svc": ("tag",), "bt": (),
+    "codes": {"lines": ("en",), "pieces": (), "svc": ("tag",), "bt": (),
               "doc": "codes and service tags only; text is expanded on the host"},
 }
-NONE = 0xFFFF  # text reference to nothing
-ABSENT = 255  # slot of a field the tier leaves out
-MAX_TEXT = 255  # bytes per string: one length byte
-HEADER_SIZE = 24
+MAX_TEXT = 255  # bytes per piece of text: one length byte
 
 
 class SourceError(ValueError):
@@ -239,27 +240,82 @@ def _check_ascii(text, where):
         raise SourceError(f"{where}: English text must be ASCII: {text!r}")
 
 
-class _Pool:
-    """Deduplicated UTF-8 strings placed from `base` on; a reference is (offset u16, bytes u8, chars u8)."""
+# The record layout of table.bin, defined here once. pack() below fills the records through
+# these names; layout_block() writes them as `_NAME = const(value)` into a marked block of each
+# decoder module (DECODER_MODULES), which reads every field through them. A const with a
+# leading underscore costs a board no heap; a public one in table.py would cost ~46 B each.
+LAYOUT = (
+    ("Every text in table.bin is a line: a header, the service's tag, then the finished line", None),
+    ("'<service> <code> <message> | <reason> | <step>\\n' of five parts (a service's own line has", None),
+    ("its name only); an absent part goes with its separator. A block holds a line per language.", None),
+    ("LINE_SIZE", 0, "u16: bytes after the header: the tag and the line, its newline included"),
+    ("LINE_TAG", 2, "u8: bytes of the tag"),
+    ("LINE_LENS", 3, "u8 each: bytes of the five parts (0: absent)"),
+    ("LINE_CHARS", 8, "u8 each: their characters"),
+    ("LINE_HEAD", 13, "bytes of the header"),
+    ("LINE_PARTS", 5, "the parts, in order; write() flag 1 << part asks for one"),
+    ("PART_NAME", 0, "the service name"),
+    ("PART_CODE", 1, "one space before it"),
+    ("PART_MESSAGE", 2, "one space before it"),
+    ("PART_REASON", 3, "' | ' before it and before the step"),
+    ("PART_STEP", 4, ""),
+    ("NO_LINE", 255, "a language the tier has no line for"),
+    ("Where blocks are: LINE_AT in table.py holds each block's offset in table.bin >> BLOCK_SHIFT.", None),
+    ("BLOCK_SHIFT", 2, "blocks start at a multiple of 4: table.bin can reach 256 KB"),
+    ("The code groups of the services, RANGES in table.py: records of", None),
+    ("RANGE_LOW", 0, "u16: the lowest code"),
+    ("RANGE_HIGH", 2, "u16: the highest"),
+    ("RANGE_SERVICE", 4, "u8: the service (the block LINE_AT[codes + service] has its own line)"),
+    ("RANGE_RECORD", 5, "bytes of a record"),
+    ("The business types, the last block of table.bin: lines of fields apart by BTYPE_SEP, the", None),
+    ("first line naming them. service is its number (empty: none), logged 1 if the platform logs", None),
+    ("it, a text the tier lacks is empty.", None),
+    ("BTYPE_SEP", 9, "a tab"),
+)
+L = {e[0]: e[1] for e in LAYOUT if e[1] is not None}
+VERSION_SIZE = 8
 
-    def __init__(self, base):
-        self.base = base
-        self.data = bytearray()
-        self.at = {}
 
-    def ref(self, text, where):
-        if not text:
-            return struct.pack("<HBB", NONE, 0, 0)
-        raw = text.encode("utf-8")
-        if len(raw) > MAX_TEXT:
-            raise SourceError(f"{where}: text is {len(raw)} bytes, the limit is {MAX_TEXT}")
-        if text not in self.at:
-            self.at[text] = self.base + len(self.data)
-            self.data += raw
-        off = self.at[text]
-        if off >= NONE:
-            raise SourceError("table data exceeds 64 KB")
-        return struct.pack("<HBB", off, len(raw), len(text))
+def _text(text, where):
+    """text -> (UTF-8 bytes, characters), within one length byte."""
+    raw = text.encode("utf-8")
+    if len(raw) > MAX_TEXT:
+        raise SourceError(f"{where}: text is {len(raw)} bytes, the limit is {MAX_TEXT}")
+    return raw, len(text)
+
+
+def service_name(spec, service, lang):
+    """The name a tier's line in lang gives a service: its own language, else its tag."""
+    return service[lang] if lang in spec["svc"] else service["tag"]
+
+
+def line(spec, lang, service, code=None):
+    """One finished line with its header (LINE_*): of a code, or with code None of its service."""
+    head = bytearray(L["LINE_HEAD"])
+    tag = service["tag"].encode()
+    head[L["LINE_TAG"]] = len(tag)
+    parts = [service_name(spec, service, lang), str(code["code"]) if code else ""]
+    parts += [code[p if p == "message" else f"{p}_{lang}"] if code and p in spec["pieces"] else "" for p in PIECES]
+    text = b""
+    for j, part in enumerate(parts):
+        if part:
+            raw, chars = _text(part, f"code {code and code['code']} {lang} part {j}")
+            head[L["LINE_LENS"] + j], head[L["LINE_CHARS"] + j] = len(raw), chars
+            text += (b"" if j == 0 else b" | " if j >= L["PART_REASON"] else b" ") + raw
+    text = tag + text + b"\n"
+    struct.pack_into("<H", head, L["LINE_SIZE"], len(text))
+    return bytes(head) + text
+
+
+def btype_record(spec, b):
+    """One business type as a line of text (BTYPE_SEP, fields as BTYPE_FIELDS says); texts the
+    tier leaves out are empty."""
+    fields = [b["type"], "" if b["service"] is None else str(b["service"]), str(int(b["logged"]))]
+    fields += [b[f] if f in spec["bt"] else "" for f in BT_FIELDS]
+    sep = chr(L["BTYPE_SEP"])
+    if any(sep in f or "\n" in f for f in fields):
+        raise SourceError(f"business type {b['type']}: a tab or newline in its text")
+    return (sep.join(fields) + "\n").encode("utf-8")
 
 
 def table_version(tier, src=None):
@@ -267,66 +323,59 @@ def table_version(tier, src=None):
     return hashlib.sha256(f"{(src or load_source())['digest']}:{tier}".encode()).hexdigest()[:8]
 
 
+BTYPE_FIELDS = ("type", "service", "logged") + BT_FIELDS
+
+
+def _place(head, blocks):
+    """Blocks after head, each at a multiple of 1 << BLOCK_SHIFT -> (blob, offsets >> BLOCK_SHIFT)."""
+    shift = L["BLOCK_SHIFT"]
+    blob, at = bytearray(head), []
+    for b in blocks:
+        blob += bytes(-len(blob) % (1 << shift))
+        at.append(len(blob) >> shift)
+        blob += b
+    if at[-1] > 0xFFFF:
+        raise SourceError(f"table.bin would be {len(blob)} bytes; LINE_AT reaches {0xFFFF << shift}")
+    return bytes(blob), at
+
+
 def pack(src, tier):
-    """Packed tables for one tier -> dict with the RAM parts (header, codes, ranges) and the
-    data blob: version, code records, service records, business-type records, string pool."""
+    """One tier -> dict: the RAM part (codes, their levels and where their lines are, the
+    service ranges) and the data blob: version, then a block of lines for each code and for
+    each service, then the business types."""
     spec = TIERS[tier]
     version = table_version(tier, src)
-
-    def slots(names, order, head):
-        # record offset of each field in `order`; ABSENT = not in this tier
-        return bytes(head + names.index(f) * 4 if f in names else ABSENT for f in order)
-
-    width, svc_width, bt_width = 4 + 4 * len(spec["fields"]), 4 * len(spec["svc"]), 4 + 4 * len(spec["bt"])
-    at_codes = len(version)
-    at_btypes = at_codes + width * len(src["codes"])
-    pool = _Pool(at_btypes + bt_width * len(src["btypes"]))
-
-    records = bytearray()
-    for c in src["codes"]:
-        records += struct.pack("<HBB", c["code"], c["service"], c["level"])
-        for f in spec["fields"]:
-            records += pool.ref(c[f], f"code {c['code']} {f}")
-    btypes = bytearray()
-    for b in src["btypes"]:
-        major, minor = (int(x) for x in b["type"].split("."))
-        svc = 255 if b["service"] is None else b["service"]
-        btypes += bytes((major, minor, svc, int(b["logged"])))
-        btypes += b"".join(pool.ref(b[f], f"business type {b['type']}") for f in spec["bt"])
-    services = bytearray()
-    for s in src["services"]:
-        services += b"".join(pool.ref(s[f], f"service {s['tag']}") for f in spec["svc"])
-    ranges = bytearray()
-    for i, s in enumerate(src["services"]):
-        for lo, hi in s["ranges"]:
-            ranges += struct.pack("<HHB", lo, hi, i)
-    header = bytes((width, svc_width, bt_width)) + slots(spec["fields"], FIELDS, 4) \
-        + slots(spec["svc"], SVC_FIELDS, 0) + slots(spec["bt"], BT_FIELDS, 4) \
-        + struct.pack("<HHBBB", at_codes, at_btypes, len(src["btypes"]), len(ranges) // 5, len(src["services"]))
-    at_svc = HEADER_SIZE + len(ranges)  # where INDEX holds the service records, then the codes
-    at_index_codes = at_svc + len(services)
-    if at_index_codes > 255:
-        raise SourceError(f"INDEX: {len(ranges) // 5} ranges and {len(src['services'])} services leave the codes "
-                          f"at byte {at_index_codes}; the header has one byte for it")
-    header += bytes((at_svc, at_index_codes))
-    assert len(header) == HEADER_SIZE
-    blob = version.encode() + records + btypes + pool.data
-    assert len(blob) == pool.base + len(pool.data)
+    services = src["services"]
+    sep = chr(L["BTYPE_SEP"])
+    btypes = (sep.join(BTYPE_FIELDS) + "\n").encode() + b"".join(btype_record(spec, b) for b in src["btypes"])
+    blocks = [b"".join(line(spec, lang, services[c["service"]], c) for lang in spec["lines"])
+              for c in src["codes"]]
+    blocks += [b"".join(line(spec, lang, s) for lang in spec["lines"]) for s in services]
+    blob, line_at = _place(version.encode(), blocks + [btypes])
+    ranges = b"".join(struct.pack("<HHB", lo, hi, i) for i, s in enumerate(services) for lo, hi in s["ranges"])
+    assert len(ranges) % L["RANGE_RECORD"] == 0
     return {
-        "tier": tier, "doc": spec["doc"], "version": version,
-        "index": header + ranges + services + b"".join(struct.pack("<H", c["code"]) for c in src["codes"]),
-        "blob": bytes(blob), "pool_at": pool.base,
+        "tier": tier, "doc": spec["doc"], "version": version, "blob": blob,
+        "codes": [c["code"] for c in src["codes"]], "line_at": line_at,
+        "levels": bytes(c["level"] for c in src["codes"]), "ranges": ranges,
+        "en_line": spec["lines"].index("en") if "en" in spec["lines"] else L["NO_LINE"],
     }
 
 
-def _bytes_literal(name, data, comment):
-    out = [f"# {line}" for line in comment]
+def _bytes_literal(data, indent="    "):
     if len(data) <= 48:
-        return out + [f"{name} = {data!r}"]
-    out.append(f"{name} = (")
-    for i in range(0, len(data), 48):
-        out.append(f"    {data[i:i + 48]!r}")
-    return out + [")"]
+        return [repr(bytes(data))]
+    return ["("] + [f"{indent}{bytes(data[i:i + 48])!r}" for i in range(0, len(data), 48)] + [")"]
+
+
+def _assign(name, lines, prefix="", suffix=""):
+    if len(lines) == 1:
+        return [f"{name} = {prefix}{lines[0]}{suffix}"]
+    return [f"{name} = {prefix}{lines[0]}"] + lines[1:-1] + [lines[-1] + suffix]
+
+
+def _u16s(values):
+    return b"".join(struct.pack("<H", v) for v in values)
 
 
 def render(t, inline=False):
@@ -335,31 +384,80 @@ def render(t, inline=False):
         "# generated by tools/generator.py from source/device-log-status-codes.md and",
         "# source/overlay.toml -- do not edit; run `make table` (or the generator) instead.",
         f"# Tier {t['tier']}: {t['doc']}.",
+        "# The records are laid out as tools/generator.py LAYOUT says; the decoder modules carry",
+        "# that layout as _LINE_* constants (docs/design.md).",
+        "try:",
+        "    from micropython import const",
+        "except ImportError:  # CPython",
+        "    const = int",
+        "",
         f"VERSION = {t['version']!r}",
         f"TIER = {t['tier']!r}",
     ]
-    out += _bytes_literal("INDEX", t["index"], [
-        "The part kept in RAM. Header (24 bytes): widths of a code, service and business-type",
-        "record; the record offset of each text field (255: not in this tier): code message,",
-        "reason zh, step zh, reason en, step en; service name zh, name en, tag; business type name",
-        "zh, name en, trigger zh, trigger en; u16 offsets of the code and business-type records",
-        "in DATA; the counts of business types, ranges and services; where INDEX holds the service",
-        "records and the codes. Then the ranges (low u16, high u16, service u8: the code groups a",
-        "service owns), the service records, and every code, u16, ascending: record i in DATA is",
-        "code i."])
-    data = ["Data: version; records of code u16, service u8, level u8 and text references",
-            "(offset u16, bytes u8, chars u8); business types; UTF-8 strings."]
+    out += [
+        "",
+        f"EN_LINE = const({t['en_line']})  # which line of a block is English, all ASCII (255: none); line 0",
+        "# is Chinese when the tier has Chinese.",
+        "# In RAM (bytes: a .mpy keeps its constants anyway): every code, u16 ascending; its level;",
+        "# where its block of lines is (then those of each service, then the business types).",
+    ]
+    out += _assign("CODES", _bytes_literal(_u16s(t["codes"])))
+    out += _assign("LEVELS", _bytes_literal(t["levels"]))
+    out += _assign("LINE_AT", _bytes_literal(_u16s(t["line_at"])))
+    out += ["# The code groups each service owns (records of RANGE_RECORD bytes)."]
+    out += _assign("RANGES", _bytes_literal(t["ranges"]))
     if inline:
-        out += _bytes_literal("DATA", t["blob"], data + ["Inline, so that a frozen build keeps it in flash."])
+        out += ["# table.bin, inline so that a frozen build keeps it in flash."]
+        out += _assign("DATA", _bytes_literal(t["blob"]))
     else:
-        out += [f"# {line}" for line in data] + ["# In table.bin beside this module, read on demand.", "DATA = None"]
+        out += ["# The version, the business types and the lines are in table.bin beside this module.",
+                "DATA = None"]
     return ("\n".join(out) + "\n").encode("utf-8")
+
+
+LAYOUT_BEGIN = "# ---- The table's record layout: generated by tools/generator.py (LAYOUT), do not edit. ----"
+LAYOUT_END = "# ---- End of the generated layout. ----"
+DECODER_MODULES = ("__init__.py", "text.py", "catalog.py")
+
+
+def layout_block():
+    """LAYOUT as the lines of the block each decoder module carries."""
+    out = [LAYOUT_BEGIN]
+    for entry in LAYOUT:
+        if entry[1] is None:
+            out.append(f"# {entry[0]}")
+        else:
+            out.append(f"_{entry[0]} = const({entry[1]})" + (f"  # {entry[2]}" if entry[2] else ""))
+    return out + [LAYOUT_END]
+
+
+def with_layout(text, where):
+    """A decoder module's source with its layout block made current."""
+    lines = text.split("\n")
+    if lines.count(LAYOUT_BEGIN) != 1 or lines.count(LAYOUT_END) != 1:
+        raise SourceError(f"{where}: needs one generated layout block ({LAYOUT_BEGIN!r} ... {LAYOUT_END!r})")
+    a, b = lines.index(LAYOUT_BEGIN), lines.index(LAYOUT_END)
+    return "\n".join(lines[:a] + layout_block() + lines[b + 1:])
+
+
+def write_layout(lib_dir=LIB_DIR):
+    """Refresh the layout block of every decoder module in lib_dir -> the paths it changed."""
+    changed = []
+    for name in DECODER_MODULES:
+        path = os.path.join(lib_dir, name)
+        with open(path, encoding="utf-8") as f:
+            old = f.read()
+        new = with_layout(old, path)
+        if new != old:
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(new)
+            changed.append(path)
+    return changed
 
 
 def write_tier(tier, out_dir, inline=False, src=None):
     """Write out_dir/table.py (+ table.bin) -> list of written paths."""
     t = pack(src or load_source(), tier)
-    inline = inline or tier == "codes"  # a few tags: no data file worth opening
     os.makedirs(out_dir, exist_ok=True)
     files = {"table.py": render(t, inline)}
     if not inline:
@@ -385,7 +483,51 @@ def stale(out_dir=LIB_DIR, tier="full", src=None):
         path = os.path.join(out_dir, name)
         if not os.path.exists(path) or open(path, "rb").read() != data:
             bad.append(path)
+    for name in DECODER_MODULES:
+        path = os.path.join(out_dir, name)
+        if os.path.exists(path):
+            text = open(path, encoding="utf-8").read()
+            if with_layout(text, path) != text:
+                bad.append(path)
     return bad
+
+
+# -- the parsed sources for the host tools ---------------------------------------------------
+
+def render_host_data(src):
+    """tools/source_data.py: load_source()'s result as one Python literal. The installed host
+    tools (annotate's second spellings, build of every tier, table versions) read it; an
+    installed package has no source/."""
+    import pprint
+
+    head = ["# generated by tools/generator.py from source/device-log-status-codes.md and",
+            "# source/overlay.toml -- do not edit; run `make table` (or the generator) instead.",
+            "# The sources as load_source() parses them, for the host tools after installation."]
+    def literal(value):
+        if not isinstance(value, (list, dict)):
+            return repr(value)
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        key = (lambda k: f"{k!r}: ") if isinstance(value, dict) else (lambda k: "")
+        lines = [key(k) + pprint.pformat(v, width=92, sort_dicts=False) + "," for k, v in items]
+        brackets = "{}" if isinstance(value, dict) else "[]"
+        return brackets[0] + "\n" + "".join(f"    {line}\n" for text in lines for line in text.split("\n")) + brackets[1]
+
+    body = [f"{key.upper()} = {literal(value)}" for key, value in src.items()]
+    body.append("SOURCE = {" + ", ".join(f"{key!r}: {key.upper()}" for key in src) + "}")
+    return ("\n".join(head + body) + "\n").encode("utf-8")
+
+
+def write_host_data(src, path=HOST_DATA):
+    with open(path, "wb") as f:
+        f.write(render_host_data(src))
+    return path
+
+
+def host_data_stale(src, path=HOST_DATA):
+    """[path] if the checked-in host data differs from a fresh generation, else []."""
+    if not os.path.exists(path) or open(path, "rb").read() != render_host_data(src):
+        return [path]
+    return []
 
 
 def main(argv=None):
@@ -401,11 +543,17 @@ def main(argv=None):
         src = load_source(a.table, a.overlay)
         if a.check:
             bad = stale(a.out, a.tier, src)
+            bad += host_data_stale(src) if a.out == LIB_DIR else []
             for p in bad:
                 print(f"stale: {p} (run `make table`)", file=sys.stderr)
             return 1 if bad else 0
-        for p in write_tier(a.tier, a.out, a.inline, src):
+        written = write_tier(a.tier, a.out, a.inline, src)
+        written += [write_host_data(src)] if a.out == LIB_DIR else []
+        for p in written:
             print(f"{os.path.getsize(p):6d}  {os.path.relpath(p)}")
+        if os.path.abspath(a.out) == LIB_DIR:
+            for p in write_layout():
+                print(f"layout  {os.path.relpath(p)}")
     except SourceError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

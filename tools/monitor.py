@@ -25,10 +25,9 @@ class PortError(Exception):
 
 def host_versions():
     """{tier: table version} of the host's table sources, for every tier."""
-    from onenetlog_tools import build, generator
+    from onenetlog_tools import build
 
-    src = generator.load_source()
-    return {tier: generator.table_version(tier, src) for tier in build.TIERS}
+    return {tier: build.table_version(tier) for tier in build.TIERS}
 
 
 class Console:

@@ -1,28 +1,44 @@
-# onenetlog._host: the CPython side of the decoder (never imported on MicroPython).
-# MicroPython's stream calls for CPython: write(buf, off, n), readinto(buf, n), wrapped write().
+# onenetlog._host: the CPython side of the decoder (never on a board). It owns MicroPython's
+# stream calls for CPython: write(buf, off, n) into a line (Out), a text piece read back as a
+# str (Piece), and write() for any CPython stream (wrap).
+
+
+def _bytes(buf, off, n):
+    if isinstance(buf, str):
+        buf = buf.encode()
+    return bytes(buf[off : off + n] if n >= 0 else buf[off:])
 
 
 class Out:
+    """A line gathered from write(buf, off, n) calls; getvalue() is its str, like StringIO."""
+
     def __init__(self):
         self.data = bytearray()
 
     def write(self, buf, off=0, n=-1):
-        self.data += buf[off : off + n] if n >= 0 else buf[off:]
+        self.data += _bytes(buf, off, n)
         return n
 
     def getvalue(self):
-        return bytes(self.data)
+        return self.data.decode()
 
 
-class Table:
-    """table.bin, opened binary, with MicroPython's readinto(buf, n)."""
+class Piece:
+    """MicroPython's StringIO as text.py uses it: seek(0), write(buf, off, n), seek(0), then
+    read(chars) gives the piece as a str."""
 
-    def __init__(self, f):
-        self.seek, self.read, self.close = f.seek, f.read, f.close
+    def __init__(self, size=0):
+        self.data = b""
 
-    def readinto(self, buf, n):
-        buf[:n] = self.read(n)
+    def seek(self, pos):
+        return pos
+
+    def write(self, buf, off, n):
+        self.data = _bytes(buf, off, n)
         return n
+
+    def read(self, chars):
+        return self.data.decode()[:chars]
 
 
 def wrap(core):

@@ -126,7 +126,7 @@ class Logger:
         or a record of the platform's trace-log API (dict, or its JSON as str or bytes). type: a
         business type, or the topic a reply came on."""
         if type is not None and (type.__class__ is not str or "/" in type) or (
-                code.__class__ is not int and onenetlog._find(code) < 0 and onenetlog._N < 0):
+                code.__class__ is not int and onenetlog._code(code) < 0):
             try:
                 from .parse import parse
 

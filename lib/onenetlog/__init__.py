@@ -334,7 +334,8 @@ def __getattr__(name):
     # The rest of the API loads on first use: a name of _LAZY from its module, a submodule
     # (the line without one) itself, so `from onenetlog import flashlog` and
     # `onenetlog.flashlog.FlashLog` work on MicroPython too. Any other name is an
-    # AttributeError without a look at the filesystem (dir() asks for every name there is).
+    # AttributeError without a look at the filesystem (dir() asks for every name there is):
+    # a new submodule adds its name to the last line.
     module = None
     for line in _LAZY.split("\n"):
         if " " + name + " " in line + " ":
@@ -354,7 +355,7 @@ _LAZY = """text: describe message reason hint service
 catalog: codes known tag code business_type business_types DEBUG INFO WARNING ERROR
 logger: Logger
 table: TIER
-: catalog text table logger parse flashlog logging_tags token"""
+: catalog text table logger parse flashlog logging_tags token token_check mqtt connack"""
 
 if not _MPY:  # CPython streams take str or bytes: gather the line first
     from ._host import wrap

@@ -21,8 +21,9 @@ class Null:  # a sink that takes every line (the board has no /dev/null)
 """
 
 
-@pytest.fixture(scope="module", params=build.TIERS)
+@pytest.fixture(scope="module")
 def board(request):
+    """(board, tier): the firmware of the tier each test is parametrized with, booted once."""
     tier = request.param
     with qemu.QemuBoard(qemu.firmware(tier), timeout=600) as b:
         b.reset()
@@ -30,6 +31,7 @@ def board(request):
     assert not b.alive()
 
 
+@pytest.mark.parametrize("board", build.TIERS, indirect=True)
 def test_frozen_library_decodes_every_code_like_cpython(board):
     b, tier = board
     where = b.run("import onenetlog, onenetlog.table as t, os\n"
@@ -40,6 +42,7 @@ def test_frozen_library_decodes_every_code_like_cpython(board):
     assert got.splitlines() == want.splitlines()
 
 
+@pytest.mark.parametrize("board", build.TIERS, indirect=True)
 def test_frozen_logger_writes_the_lines_cpython_writes(board):
     b, tier = board
     got, want = b.run(logger_script()), run_cpy(logger_script(), tier, timeout=120)
@@ -75,6 +78,7 @@ print("levels", levels, "dropped", logs[0].dropped, logs[1].dropped)
 """
 
 
+@pytest.mark.parametrize("board", build.TIERS, indirect=True)
 def test_write_and_status_under_heap_lock(board):
     b, tier = board
     script = f"CODES = {CODES!r}\n" + LOCKED
@@ -85,10 +89,9 @@ def test_write_and_status_under_heap_lock(board):
     assert got.splitlines()[-1].endswith("dropped 0 0")
 
 
+@pytest.mark.parametrize("board", ["full", "min"], indirect=True)  # the largest and the smallest text
 def test_20000_lines_leave_the_board_heap_flat(board):
-    b, tier = board
-    if tier not in ("full", "min"):
-        pytest.skip("one run per text size is enough: full and min")
+    b, _tier = board
     # the emulated Cortex-M3 takes about 0.4 ms a line: a fifth of the unix port's run
     script = f"CODES = {CODES!r}\n" + NULL_SINK + FLAT.replace('open("/dev/null", "wb")', "Null()").replace(
         "burst(20000)", "burst(4000)")
@@ -114,10 +117,9 @@ print("bytes", os.stat("/log.txt")[6] + os.stat("/log.txt.1")[6])
 """
 
 
+@pytest.mark.parametrize("board", ["full"], indirect=True)  # the FlashLog does not depend on the tier
 def test_flash_log_on_littlefs_keeps_every_line_over_resets(board):
-    b, tier = board
-    if tier != "full":
-        pytest.skip("the FlashLog does not depend on the tier")
+    b, _tier = board
     b.run("import os\nfor n in os.listdir('/'):\n    os.remove('/' + n)")
     for first in (0, 100, 200):
         assert b.run(f"FIRST = {first}\n" + FLASH_WRITE).split() == ["dropped", "0"]

@@ -132,18 +132,7 @@ class PtyBridge:
         return True
 
     def _kill(self):
-        proc = self.proc
-        if proc is None or proc.poll() is not None:
-            return
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=3)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            proc.wait(timeout=3)
+        kill_group(self.proc)
 
     def stop(self):
         self._stop.set()
@@ -153,6 +142,21 @@ class PtyBridge:
         for fd in (self._child_fd, *(self._user_fds or ())):
             _close(fd)
         self._child_fd = self._user_fds = None
+
+
+def kill_group(proc):
+    """Stop proc (started with start_new_session) and its children: SIGTERM, then SIGKILL."""
+    if proc is None or proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=3)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait(timeout=3)
 
 
 def _read(fd):

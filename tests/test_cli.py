@@ -246,7 +246,7 @@ def test_build_passes_through(tmp_path, capsys):
 def test_deploy_passes_through(tmp_path):
     done = sh("deploy", "--tier", "min", "--dir", str(tmp_path), "--port", "/dev/nonexistent-port")
     assert done.returncode == 1 and b"Traceback" not in done.stderr
-    assert done.stderr.decode().startswith(f"deploy: error: {tmp_path} is not built")
+    assert done.stderr.decode().startswith(f"onenetlog deploy: error: {tmp_path} is not built")
 
 
 # -- terminal helpers --------------------------------------------------------------------------
@@ -339,3 +339,13 @@ def test_an_unreadable_input_is_named(capsys, tmp_path):
     for argv in (["summary", str(tmp_path)], ["annotate", str(tmp_path)], ["trace", str(tmp_path)]):
         rc, _, err = out_of(capsys, argv)
         assert rc == 1 and err == f"onenetlog {argv[0]}: error: {tmp_path}: is a directory\n"
+
+
+@pytest.mark.parametrize("args", [["lookup"], ["build", "--tier", "bogus"], ["deploy", "--bogus"],
+                                  ["token", "make"], ["list", "--format", "xml"]])
+def test_a_usage_error_is_one_line_naming_the_help(args):
+    done = sh(*args)
+    err = done.stderr.decode()
+    prog = "onenetlog " + args[0] + (" make" if args[0] == "token" else "")
+    assert done.returncode == 2 and err.count("\n") == 1, err
+    assert err.startswith(prog + ": error: ") and err.endswith(f" (see {prog} --help)\n"), err

@@ -199,7 +199,7 @@ def test_build_of_every_tier_writes_only_where_told(installed, freeze, tmp_path)
 
 def test_deploy_and_monitor_without_a_board_are_one_line(installed):
     err = run(installed, "deploy", "--tier", "min", "--port", "/dev/no-such-board", rc=1).stderr.decode()
-    assert err.startswith("deploy: error: ") and err.count("\n") == 1
+    assert err.startswith("onenetlog deploy: error: ") and err.count("\n") == 1
     err = run(installed, "monitor", "--port", "/dev/no-such-board", rc=1).stderr.decode()
     assert err.startswith("onenetlog monitor: error: ") and err.count("\n") == 1
 

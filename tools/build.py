@@ -10,7 +10,6 @@ package (the library, the board files, the sources in source_data.py): it works 
 from a checkout and from a wheel, and writes nothing but DIR.
 """
 
-import argparse
 import json
 import os
 import shutil
@@ -22,6 +21,7 @@ import tomllib
 import onenetlog
 
 from onenetlog_tools import generator
+from onenetlog_tools.usage import Parser
 from onenetlog_tools.source_data import SOURCE
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # the checkout (package.json, pyproject.toml)
@@ -239,7 +239,7 @@ def package_json_text(lib_dir=LIB_DIR):
 
 def write_package_json():
     if not os.path.isfile(os.path.join(ROOT, "pyproject.toml")):
-        print("build: error: --package-json rewrites a checkout's package.json; this is an installed package",
+        print("onenetlog build: error: --package-json rewrites a checkout's package.json; this is an installed package",
               file=sys.stderr)
         return 1
     with open(PACKAGE_JSON, "w", encoding="utf-8") as f:
@@ -249,7 +249,7 @@ def write_package_json():
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(prog="onenetlog build", description=__doc__.splitlines()[0])
+    ap = Parser(prog="onenetlog build", description=__doc__.splitlines()[0])
     ap.add_argument("--tier", choices=TIERS, default="full")
     ap.add_argument("--out", metavar="DIR",
                     help="write into DIR itself: DIR/onenetlog/ and DIR/main.py (--freeze: DIR/manifest.py); "
@@ -269,7 +269,7 @@ def main(argv=None):
         if args.romfs and not args.freeze:
             files.append(romfs_image(dest))
     except (BuildError, OSError) as err:
-        print(f"build: error: {err}", file=sys.stderr)
+        print(f"onenetlog build: error: {err}", file=sys.stderr)
         return 1
     report(files, os.path.dirname(dest))
     return 0

@@ -16,6 +16,7 @@ import onenetlog
 
 from onenetlog_tools import annotate as ann
 from onenetlog_tools.term import Style, cells, clip, pad, table, term_width, use_color, wrap
+from onenetlog_tools.usage import Parser
 
 PROG = "onenetlog"
 LANGS = ("zh", "en")
@@ -444,12 +445,6 @@ def _monitor_arguments(s):
 
 
 # -- the command line --------------------------------------------------------------------------
-
-class Parser(argparse.ArgumentParser):
-    def error(self, message):
-        self.print_usage(sys.stderr)
-        self.exit(2, f"{self.prog}: error: {message}\n")
-
 
 def env_lang():
     """The default language: ONENETLOG_LANG if set (a bad value is a usage error), else zh."""

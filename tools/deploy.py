@@ -7,13 +7,13 @@ then import the package there and print its VERSION, TIER and a sample decode. A
 other than the host's fresh table for the same tier is a warning. Never soft-resets the board.
 """
 
-import argparse
 import hashlib
 import os
 import subprocess
 import sys
 
 from onenetlog_tools import build
+from onenetlog_tools.usage import Parser
 
 PACKAGE = build.PACKAGE
 SAMPLE_CODE = 1104
@@ -251,7 +251,7 @@ def deploy(tier, port, target, main_dir, folder, timeout):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(prog="onenetlog deploy", description=__doc__.splitlines()[0])
+    ap = Parser(prog="onenetlog deploy", description=__doc__.splitlines()[0])
     ap.add_argument("--tier", choices=build.TIERS, default="full")
     ap.add_argument("--port", default="auto", help="serial device or mpremote port (default: first USB serial)")
     ap.add_argument("--target", default="/lib", help="board folder that receives onenetlog/ (default /lib)")
@@ -264,7 +264,7 @@ def main(argv=None):
     try:
         lines = deploy(args.tier, args.port, args.target, main_dir, os.path.abspath(args.dir or build.out_dir(build.DIST, args.tier)), args.timeout)
     except (DeployError, build.BuildError, OSError) as err:
-        print(f"deploy: error: {err}", file=sys.stderr)
+        print(f"onenetlog deploy: error: {err}", file=sys.stderr)
         return 1
     print("\n".join(lines))
     return 0

@@ -12,14 +12,9 @@ import sys
 
 import onenetlog
 import onenetlog.token as token
+from onenetlog_tools.usage import Parser
 
 PROG = "onenetlog token"
-
-
-class Parser(argparse.ArgumentParser):
-    def error(self, message):
-        self.print_usage(sys.stderr)
-        self.exit(2, f"{self.prog}: error: {message}\n")
 
 
 def unix_seconds(text):

@@ -137,6 +137,7 @@ class Logger:
         self._cache = _LineCache(cache) if cache else None
         self._busy = False  # a line is being made: a call from inside it is dropped
         self._torn = []  # sinks whose last line was cut off: a newline ends it first
+        self._one_sink = [None]  # log.sinks set to one stream: it goes here
         self._clock = _CLOCK_AUTO if clock is None else _CLOCK_WALL if clock else _CLOCK_TICKS
         self._wall = False  # the time is the wall clock's
         self._rtc_ticks = ticks_add(ticks_ms(), -_RTC_EVERY_MS)  # ticks_ms() at the last RTC read
@@ -234,7 +235,11 @@ class Logger:
         else:
             if code.__class__ is not int and isinstance(code, int) and not isinstance(code, bool):
                 code = int(code)  # an int subclass
-            level = self._status_head(level, code)
+            if code.__class__ is int and code == self._held_code:  # in the line buffer already
+                if level == _OWN_LEVEL:
+                    level = self._held_level
+            else:
+                level = self._status_head(level, code)
             if level < self.level:
                 return -1
             if msg or msg.__class__ is int or id is not None or trace is not None or type is not None:
@@ -245,23 +250,20 @@ class Logger:
         return self._stamp(level)
 
     def _status_head(self, level, code):
-        # code's bare status line ("tag#code: text" and the tail) into _body -> the line's
-        # level. It is there already when held from the last line, or copied from the cache;
-        # else decoded, but not when self.level hides it.
-        cached = -1
-        if code.__class__ is not int or code != self._held_code:
-            cached = self._cache.find(code) if self._cache and code.__class__ is int else -1
-            if cached < 0:
-                if level == _OWN_LEVEL and self.level > _INFO:  # its own level may hide it
-                    level = onenetlog.level(code)
-                if level != _OWN_LEVEL and level < self.level:
-                    return level
-                own = self._decode(code)
-                return own if level == _OWN_LEVEL else level
+        # code's bare status line ("tag#code: text" and the tail) into _body, from the cache
+        # or else decoded, but not when self.level hides it -> the line's level.
+        cached = self._cache.find(code) if self._cache and code.__class__ is int else -1
+        if cached >= 0:
             self._body_len = self._cache.copy(cached, self._body)
             self._held_code = code
             self._held_level = self._cache.levels[cached]
-        return self._held_level if level == _OWN_LEVEL else level
+            return self._held_level if level == _OWN_LEVEL else level
+        if level == _OWN_LEVEL and self.level > _INFO:  # its own level may hide it
+            level = onenetlog.level(code)
+        if level != _OWN_LEVEL and level < self.level:
+            return level
+        own = self._decode(code)
+        return own if level == _OWN_LEVEL else level
 
     def _decode(self, code):
         # code's bare status line from the decoder into _body (and the cache) -> its level.
@@ -424,33 +426,36 @@ class Logger:
             pass
 
     def _emit(self, start, n):
-        # The line's n bytes from start to each sink; log.sinks may be a list, one stream or None.
+        # The line's n bytes from start to each sink, in one call each; log.sinks may also be
+        # one stream, or None.
         sinks = self.sinks
-        if sinks.__class__ is list or isinstance(sinks, list) or isinstance(sinks, tuple):
-            for sink in sinks:
-                self._send(sink, start, n)
-        elif sinks is None:
-            self.dropped += 1
-        else:
-            self._send(sinks, start, n)
-
-    def _send(self, sink, start, n):
-        # The line to one sink, in one call unless it takes only part of it: then the rest. A
-        # line it does not take whole is counted; one cut off is ended by a newline first thing
-        # the next time.
-        try:
-            if self._torn and sink in self._torn:
-                took = _write(sink, _NEWLINE, 0, 1)
-                if isinstance(took, int) and took < 1:
-                    self.dropped += 1
-                    return
-                self._torn.remove(sink)
+        if not (sinks.__class__ is list or isinstance(sinks, list) or isinstance(sinks, tuple)):
+            if sinks is None:
+                self.dropped += 1
+                return
+            self._one_sink[0] = sinks
+            sinks = self._one_sink
+        for sink in sinks:
+            if self._torn and sink in self._torn and not self._mend(sink):
+                self.dropped += 1
+                continue
             try:
                 took = sink.write(self._line, start, n)  # a MicroPython stream
-            except TypeError:
+            except TypeError:  # a stream of Python's own
+                took = -1
+            except Exception:
+                self.dropped += 1
+                continue
+            if took is not None and took != n:  # None: a stream that does not say
+                self._finish(sink, start, n, took)
+
+    def _finish(self, sink, start, n, took):
+        # The line to a sink that took only part of it (took: bytes, -1: it takes no
+        # write(buf, off, n)): the rest. A line it does not take whole is counted; one cut off
+        # is ended by a newline first thing the next time.
+        try:
+            if took == -1:
                 took = _write_python(sink, self._line, start, n)
-            if took is None or took == n:  # None: a stream that does not say
-                return
             cut = False
             while isinstance(took, int) and 0 < took < n:
                 cut = True
@@ -463,6 +468,17 @@ class Logger:
                     self._torn.append(sink)
         except Exception:
             self.dropped += 1
+
+    def _mend(self, sink):
+        # Ends the line cut off in sink -> False if it does not take the newline either.
+        try:
+            took = _write(sink, _NEWLINE, 0, 1)
+            if isinstance(took, int) and took < 1:
+                return False
+            self._torn.remove(sink)
+            return True
+        except Exception:
+            return False
 
 
 def _write(sink, buf, start, n):
@@ -527,7 +543,12 @@ def _clean_text(line, i, end, ascii):
     # A note's UTF-8 bytes line[i:end] as one line: each control character (C0, DEL, C1,
     # U+2028, U+2029) becomes one space; with ascii every other non-ASCII byte becomes ?.
     # -> the new end (a multi-byte control shortens the text).
-    w = i
+    for w in range(i, end):  # the usual case, printable ASCII, only looked at
+        if not _SPACE <= line[w] < _PRINTABLE_END:
+            break
+    else:
+        return end
+    i = w
     while i < end:
         c = line[i]
         i += 1

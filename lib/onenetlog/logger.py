@@ -440,7 +440,7 @@ class Logger:
                 self.dropped += 1
                 continue
             try:
-                took = sink.write(self._line, start, n)  # a MicroPython stream
+                took = sink.write(self._line, start, n)  # pyright: ignore[reportCallIssue]  (a MicroPython stream)
             except TypeError:  # a stream of Python's own
                 took = -1
             except Exception:

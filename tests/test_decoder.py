@@ -118,3 +118,49 @@ def test_version_and_tier():
     assert onenetlog.TIER == "full" and len(onenetlog.VERSION) == 8
     with pytest.raises(AttributeError):
         onenetlog.no_such_name
+
+
+# Hostile input (issue 9): each of these raised or answered wrongly before.
+class Code(int):
+    """An int subclass, as an application's enum might hold a code."""
+
+
+class BadLang:
+    """A lang whose comparison raises."""
+
+    def __eq__(self, other):
+        raise RuntimeError("no comparing me")
+
+    __hash__ = object.__hash__
+
+
+def test_an_int_subclass_is_its_code():
+    c = Code(1104)
+    assert onenetlog.describe(c) == onenetlog.describe(1104) and onenetlog.message(c) == "token expired"
+    assert onenetlog.reason(c) == "token已过期" and onenetlog.hint(c, "en") == onenetlog.hint(1104, "en")
+    assert onenetlog.service(c) == "MQTT接入服务" and onenetlog.code(c) == 1104 and onenetlog.known(c)
+    assert onenetlog.level(c) == 40 and onenetlog.tag(c) == "mqtt" and type(onenetlog.code(c)) is int
+
+
+def test_a_lang_that_compares_badly_answers_in_chinese():
+    bad = BadLang()
+    assert onenetlog.reason(1104, bad) == "token已过期" and onenetlog.hint(1104, bad) == onenetlog.hint(1104)
+    assert onenetlog.service(1104, bad) == "MQTT接入服务" and onenetlog.describe(1104, bad) == onenetlog.describe(1104)
+    assert onenetlog.business_type("1.2", bad) == onenetlog.business_type("1.2")
+    assert onenetlog.write(io.StringIO(), 1104, bad) == 40
+
+
+@pytest.mark.parametrize("t", [b"\xff", bytearray(b"\xfe1.2"), "\udcff", 1.2, object()], ids=repr)
+def test_business_type_of_garbage_is_none(t):
+    assert onenetlog.business_type(t) is None and onenetlog.business_type(t, "en") is None
+
+
+def test_submodules_load_through_the_package():
+    import subprocess
+    import sys
+
+    script = ("import onenetlog\nprint(onenetlog.flashlog.FlashLog.__name__)\n"
+              "from onenetlog import catalog, parse, logging_tags, flashlog\nprint(catalog.code('4.04'))\n"
+              "print(hasattr(onenetlog, 'no_such_module'))")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["FlashLog", "404", "False"]

@@ -198,3 +198,49 @@ def test_inline_table_answers_like_table_bin(tmp_path):
     inline = run_upy(script, cwd=str(tmp_path / "freeze-full"), heap="256k")  # compiles .py
     assert inline == run_upy(script, "full")
     assert "token已过期" in inline and "table.bin" not in inline
+
+
+# Hostile input (issue 9), the same script on both interpreters: each line raised or answered
+# wrongly before on at least one of them.
+HOSTILE = """
+import onenetlog, sys
+sys.path.append(UPYLIB)  # micropython-lib logging, for logging_tags
+print(onenetlog.flashlog.FlashLog.__name__)  # no import of it first
+from onenetlog import catalog, parse, logging_tags, flashlog
+print(catalog.code("4.04"), parse.__name__.split(".")[-1], logging_tags.__name__.split(".")[-1])
+class Code(int):
+    pass
+class BadLang:
+    def __eq__(self, other):
+        raise RuntimeError("no comparing me")
+c = Code(1104)
+for f in (onenetlog.describe, onenetlog.message, onenetlog.reason, onenetlog.hint, onenetlog.service,
+          onenetlog.code, onenetlog.known, onenetlog.level, onenetlog.tag):
+    print(f(c) == f(1104), f(c))
+bad = BadLang()
+print(onenetlog.reason(1104, bad), onenetlog.hint(1104, bad), onenetlog.service(1104, bad))
+print(onenetlog.business_type("1.2", bad) == onenetlog.business_type("1.2"), onenetlog.describe(1104, bad))
+print(onenetlog.business_type(b"\\xff"), onenetlog.business_type(bytearray(b"\\xfe")), onenetlog.write(sys.stdout, c, bad))
+"""
+
+
+def test_hostile_input_gets_answers_on_both_interpreters():
+    from onenetlog_tools import upylib
+
+    script = "UPYLIB = %r\n" % upylib.DEST + HOSTILE
+    upy = run_upy(script, "full", heap="128k")  # logging and four submodules beside the decoder
+    assert upy == run_cpy(script, "full")
+    lines = upy.splitlines()
+    assert lines[:2] == ["FlashLog", "404 parse logging_tags"]
+    assert all(line.startswith("True ") for line in lines[2:11]), lines
+    assert lines[11] == "token已过期 检查token的过期时间 MQTT接入服务"
+    assert lines[13:] == ["MQTT接入服务 1104 token expired | token已过期 | 检查token的过期时间", "None None 40"]
+
+
+def test_describe_under_heap_lock_is_none_as_documented_and_write_works():
+    out = run_upy("import micropython, onenetlog, sys\nonenetlog.describe(0)\nonenetlog.message(0)\nd = m = n = 0\n"
+                  "micropython.heap_lock()\n"
+                  "d = onenetlog.describe(1104)\nm = onenetlog.message(1104)\nn = onenetlog.write(sys.stdout, 1104, 'en')\n"
+                  "micropython.heap_unlock()\nprint(d, m, n)\nprint(onenetlog.describe(1104, 'en'))", "full")
+    line = "MQTT access 1104 token expired | Token has expired | Check the token's expiry time (et)"
+    assert out.splitlines() == [line, "None None 40", line]

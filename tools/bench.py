@@ -1,12 +1,17 @@
 """Benchmarks, each against a baseline measured in the same run, on the MicroPython unix port.
-python -m onenetlog_tools.bench [--only decoder,logger,annotate] [--lines N]
+python -m onenetlog_tools.bench [--only decoder,logger,annotate] [--lines N] [--rounds N]
 
-decoder: per tier, the installed size, the heap an import costs, and µs per lookup; beside it a
-naive baseline generated from the same data (a dict of tuples of str, compiled the same way).
+decoder: per tier, the installed size and the heap an import costs; then µs per call of
+level(), message(), describe() and write(), best of --rounds, beside a naive baseline
+generated from the same data (a dict of tuples of str, compiled the same way), at the table's
+66 codes and at a synthetic table ten times larger; and the file reads level() makes.
 """
 
 import argparse
+import copy
 import os
+import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -15,9 +20,13 @@ from . import build, generator
 from .ptybridge import find_micropython
 
 HEAP = "64k"
-ROUNDS = 200  # passes over every code, per timing
+ROUNDS = 7  # timings of each call; the best counts
+PASSES = 20  # passes over every code per timing
+SCALE = 10  # the synthetic table: this many codes for each real one
 
-# Runs on the unix port in the build folder; prints: import_heap us_message us_describe us_write
+# Runs on the unix port in the library's folder; prints: import heap, heap with the str answers
+# loaded, µs level() message() describe() write(); then the table reads level() made over
+# every code, and whether write() made any (the counter works).
 DECODER = """
 import gc, time
 gc.collect()
@@ -25,31 +34,68 @@ a = gc.mem_alloc()
 import {mod} as m
 gc.collect()
 imp = gc.mem_alloc() - a
-{setup}
+{warm}
+gc.collect()
+loaded = gc.mem_alloc() - a
+codes = {codes}
 f = open("/dev/null", "wb")
-def timed(fn):
-    t = time.ticks_us()
+def best(fn):
+    b = None
     for _ in range({rounds}):
-        for c in codes:
-            fn(c)
-    return time.ticks_diff(time.ticks_us(), t) / ({rounds} * len(codes))
-print(imp, "%.2f" % timed({message}), "%.2f" % timed({describe}), "%.2f" % timed({write}))
+        t = time.ticks_us()
+        for _ in range({passes}):
+            for c in codes:
+                fn(c)
+        t = time.ticks_diff(time.ticks_us(), t)
+        b = t if b is None or t < b else b
+    return "%.2f" % (b / ({passes} * len(codes)))
+print(imp, loaded, best({level}), best({message}), best({describe}), best({write}))
+{count_reads}
 """
 
-LIB = dict(mod="onenetlog", setup="codes = m.codes(); m.describe(0)",
-           message="m.message", describe="m.describe", write="lambda c: m.write(f, c)")
-NAIVE = dict(mod="naive", setup="codes = list(m.TABLE)",
-             message="lambda c: m.TABLE[c][1]",
-             describe="lambda c: '%s %d %s | %s | %s' % ((m.TABLE[c][0], c) + m.TABLE[c][1:])",
-             write="lambda c: f.write(('%s %d %s | %s | %s\\n' % ((m.TABLE[c][0], c) + m.TABLE[c][1:])).encode())")
+# The decoder's table stream, counting its calls, while level() runs over every code.
+COUNT_READS = """
+class Counted:
+    def __init__(self, f):
+        self.f, self.calls = f, 0
+    def seek(self, pos):
+        self.calls += 1
+        return self.f.seek(pos)
+    def readinto(self, buf):
+        self.calls += 1
+        return self.f.readinto(buf)
+m._table = Counted(m._table)
+m._window_block = -1
+for c in codes:
+    m.level(c)
+reads = m._table.calls
+m.write(f, codes[0])
+print(reads, m._table.calls > reads)
+"""
+
+LIB = dict(mod="onenetlog", warm="m.describe(0); m.message(0)", level="m.level", message="m.message",
+           describe="m.describe", write="lambda c: m.write(f, c)", count_reads=COUNT_READS)
+NAIVE = dict(mod="naive", warm="", level="lambda c: m.TABLE[c][0]", message="lambda c: m.TABLE[c][2]",
+             describe="lambda c: '%s %d %s | %s | %s' % ((m.TABLE[c][1], c) + m.TABLE[c][2:])",
+             write="lambda c: f.write(('%s %d %s | %s | %s\\\\n' % ((m.TABLE[c][1], c) + m.TABLE[c][2:])).encode())",
+             count_reads="print('-', '-')")
 
 
-def naive_module(src, fields=("reason_zh", "hint_zh")):
-    """The obvious table: {code: (service, message, reason, step)} in Chinese."""
+def naive_module(src):
+    """The obvious table: {code: (level, service, message, reason, step)} in Chinese."""
     svc = src["services"]
-    rows = [f"    {c['code']}: ({svc[c['service']]['zh']!r}, {c['message']!r}, {c[fields[0]]!r}, {c[fields[1]]!r}),"
-            for c in src["codes"]]
+    rows = [f"    {c['code']}: ({c['level']}, {svc[c['service']]['zh']!r}, {c['message']!r}, {c['reason_zh']!r}, "
+            f"{c['hint_zh']!r})," for c in src["codes"]]
     return "# naive baseline: one tuple of str per code\nTABLE = {\n" + "\n".join(rows) + "\n}\n"
+
+
+def synthetic(src, scale=SCALE):
+    """src with each code made scale codes (code * scale + k, same text), the ranges widened."""
+    out = copy.deepcopy(src)
+    out["codes"] = [dict(c, code=c["code"] * scale + k) for c in src["codes"] for k in range(scale)]
+    for s in out["services"]:
+        s["ranges"] = [(lo * scale, hi * scale + scale - 1) for lo, hi in s["ranges"]]
+    return out
 
 
 def run_upy(script, cwd):
@@ -64,25 +110,76 @@ def folder_size(path):
     return sum(os.path.getsize(os.path.join(b, n)) for b, _d, ns in os.walk(path) for n in ns)
 
 
-def bench_decoder(work):
-    """Rows: name, installed bytes, import heap bytes, µs message(), µs describe(), µs write()."""
-    rows = []
-    for tier in build.TIERS:
-        build.build(tier, work)
-        path = os.path.join(work, tier)
-        if os.path.exists(os.path.join(path, "main.py")):
-            os.remove(os.path.join(path, "main.py"))
-        size = folder_size(os.path.join(path, "onenetlog"))
-        rows.append([f"onenetlog {tier}", size] + run_upy(DECODER.format(rounds=ROUNDS, **LIB), path))
-    naive = os.path.join(work, "naive")
-    os.makedirs(naive)
-    with open(os.path.join(naive, "src.py"), "w", encoding="utf-8") as f:
-        f.write(naive_module(generator.load_source()))
-    build.compile_mpy(os.path.join(naive, "src.py"), os.path.join(naive, "naive.mpy"), "naive.py")
-    os.remove(os.path.join(naive, "src.py"))
-    rows.append(["naive dict (zh)", os.path.getsize(os.path.join(naive, "naive.mpy"))]
-                + run_upy(DECODER.format(rounds=ROUNDS, **NAIVE), naive))
-    return rows
+def build_library(work, name, tier, src, inline=False):
+    """work/name/onenetlog: the library as a board gets it (.mpy, table.bin) for src -> work/name."""
+    pkg = os.path.join(work, name + "-src", "onenetlog")
+    os.makedirs(pkg)
+    for path in build.library_sources():
+        shutil.copy2(path, pkg)
+    generator.write_tier(tier, pkg, inline, src=src)
+    dest = os.path.join(work, name)
+    build.fill_mpy(pkg, dest)
+    os.remove(os.path.join(dest, "main.py"))
+    return dest
+
+
+def build_naive(work, name, src):
+    """work/name/naive.mpy: the naive baseline for src -> work/name."""
+    folder = os.path.join(work, name)
+    os.makedirs(folder)
+    with open(os.path.join(folder, "src.py"), "w", encoding="utf-8") as f:
+        f.write(naive_module(src))
+    build.compile_mpy(os.path.join(folder, "src.py"), os.path.join(folder, "naive.mpy"), "naive.py")
+    os.remove(os.path.join(folder, "src.py"))
+    return folder
+
+
+def libraries(work, data, all_tiers):
+    """(name, folder, script parts) of what is measured on one table."""
+    n = len(data["codes"])
+    libs = [(f"onenetlog {t}", build_library(work, f"{t}-{n}", t, data), LIB)
+            for t in (build.TIERS if all_tiers else ("full",))]
+    if all_tiers:  # a .mpy loads its constants into RAM: 10x the table inline outgrows the heap
+        libs.append(("onenetlog full, inline (the freeze build, here as .mpy)",
+                     build_library(work, f"inline-{n}", "full", data, inline=True), LIB))
+    libs.append(("naive dict (zh)", build_naive(work, f"naive-{n}", data), NAIVE))
+    return libs
+
+
+def bench_decoder(work, rounds=ROUNDS):
+    """-> (a row per library and table, (table labels, rows of the targets))."""
+    src = generator.load_source()
+    rows, by = [], {}
+    for data in (src, synthetic(src)):
+        label = f"{len(data['codes'])} codes" + ("" if data is src else " (synthetic)")
+        order = [c["code"] for c in data["codes"]]
+        random.Random(9).shuffle(order)  # the same order for every library
+        for name, folder, which in libraries(work, data, data is src):
+            size = folder_size(os.path.join(folder, "onenetlog") if which is LIB else folder)
+            out = run_upy(DECODER.format(codes=repr(order), rounds=rounds, passes=PASSES, **which), folder)
+            rows.append([label, name, size] + out[:7])
+            by[label, name] = rows[-1]
+    return rows, targets(by)
+
+
+def targets(by):
+    """The issue's targets from the measured rows: onenetlog full against the naive dict."""
+    labels = list(dict.fromkeys(k[0] for k in by))
+    lib = [by[lb, "onenetlog full"] for lb in labels]
+    naive = [by[lb, "naive dict (zh)"] for lb in labels]
+
+    def ratio(col):
+        return ["%.2fx (%s / %s µs)" % (float(a[col]) / float(b[col]), a[col], b[col]) for a, b in zip(lib, naive)]
+
+    codes = [int(lb.split()[0]) for lb in labels]
+    per_code = (int(lib[1][3]) - int(lib[0][3])) / (codes[1] - codes[0])
+    return labels, [
+        ["describe() / naive dict", "<= 3x"] + ratio(7),
+        ["write() / naive dict", "<= 2x"] + ratio(8),
+        ["level(): table seeks and reads over every code", "0"] + [a[9] for a in lib],
+        ["import heap B, onenetlog full / naive dict", "<= 6144"] + [f"{a[3]} / {b[3]}" for a, b in zip(lib, naive)],
+        ["import heap B per code", "low"] + ["%.1f (from %d to %d codes)" % (per_code, codes[0], codes[1])] * 2,
+    ]
 
 
 def table(title, head, rows):
@@ -99,14 +196,19 @@ def main(argv=None):
     ap = argparse.ArgumentParser(prog="onenetlog-bench", description="benchmarks against same-run baselines")
     ap.add_argument("--only", default="decoder,logger,annotate")
     ap.add_argument("--lines", type=int, default=1_000_000, help="lines for the annotate benchmark")
+    ap.add_argument("--rounds", type=int, default=ROUNDS, help="timings per decoder call; the best counts")
     a = ap.parse_args(argv)
     parts = a.only.split(",")
     with tempfile.TemporaryDirectory() as work:
         if "decoder" in parts:
-            print(table(f"Decoder on the unix port (-X heapsize={HEAP}; µs per call, mean over "
-                        f"{ROUNDS} passes over every code)",
-                        ["library", "installed B", "import heap B", "µs message()", "µs describe()", "µs write()"],
-                        bench_decoder(work)))
+            rows, (labels, goals) = bench_decoder(work, a.rounds)
+            print(table(f"Decoder on the unix port (-X heapsize={HEAP}); µs per call, best of {a.rounds} "
+                        f"timings of {PASSES} passes over every code in a shuffled order, same run",
+                        ["table", "library", "installed B", "import heap B", "heap B, str answers loaded",
+                         "µs level()", "µs message()", "µs describe()", "µs write()", "level() reads"], rows))
+            print()
+            print(table("Decoder targets (onenetlog full against the naive dict, same run)",
+                        ["what", "target"] + labels, goals))
             print()
         if "logger" in parts:
             from .bench_logger import bench_logger

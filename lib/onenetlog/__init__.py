@@ -56,8 +56,10 @@ _JOIN = const(256)  # "tag#code: text", the Logger's form
 # Separators and fixed text, written as slices of one constant.
 _PUNCT = b" | #: ?\nunknown code (no table.bin)"
 _BAR = const(0)  # " | " between pieces of text
+_BAR_LEN = const(3)
 _HASH = const(3)  # "#" between the tag and the code, joined
 _COLON = const(4)  # ": " before the text, joined
+_COLON_LEN = const(2)
 _SPACE = const(5)
 _QUESTION = const(6)  # a service or code that cannot be told
 _NL = const(7)
@@ -159,7 +161,7 @@ def _index(n):
     hi = len(LEVELS) - 1 if _table is not None and n >= 0 else -1
     while lo <= hi:
         mid = (lo + hi) >> 1
-        code = _u16(CODES, 2 * mid)
+        code = CODES[2 * mid] | CODES[2 * mid + 1] << 8  # _u16, inline: the hot loop
         if code == n:
             return mid
         if code < n:
@@ -227,7 +229,7 @@ def _put_parts(stream, at, want, flags, last):
         n = w[at + _LINE_LENS + part]
         if n == 0:
             continue
-        own = 0 if part == 0 else 1 if part < _PART_REASON else 3  # the line's separator before part
+        own = 0 if part == 0 else 1 if part < _PART_REASON else _BAR_LEN  # the line's separator before it
         pos += own
         if want & (1 << part):
             s = -1 if last < 0 else (_HASH if flags & _JOIN else _SPACE) if part == _PART_CODE else (
@@ -236,7 +238,7 @@ def _put_parts(stream, at, want, flags, last):
                 if run >= 0:
                     stream.write(w, run, end - run)
                 if s >= 0:
-                    stream.write(_PUNCT, s, 3 if s == _BAR else 2 if s == _COLON else 1)
+                    stream.write(_PUNCT, s, _BAR_LEN if s == _BAR else _COLON_LEN if s == _COLON else 1)
                 run = pos
             end = pos + n
             last = part
@@ -253,6 +255,12 @@ def _put_line(stream, n, i, flags, en):
     # Code n's parts chosen by flags; i: its place in CODES, or -1: unknown, then the service
     # its range suggests and "unknown code". -> the newline was written.
     ascii = flags & _ASCII
+    if i >= 0 and flags & (_ALL | _ASCII | _TAG | _JOIN) == _ALL:  # the line as it is
+        at = _line(i, en)
+        start = at + _LINE_HEAD + _window[at + _LINE_TAG]
+        stream.write(_window, start, at + _LINE_HEAD + _u16(_window, at + _LINE_SIZE) - start
+                     - (0 if flags & _NEWLINE else 1))
+        return True
     block = i if i >= 0 else _range_service(n) if n >= 0 else -1
     if i < 0 and block >= 0:
         block += len(LEVELS)  # the service's own line
@@ -268,6 +276,14 @@ def _put_line(stream, n, i, flags, en):
         flags &= ~_SERVICE
     if i >= 0:
         return _put_parts(stream, at, flags if whole else flags & (_SERVICE | _CODE | 1 << _PART_MESSAGE), flags, last)
+    _put_unknown(stream, n, at, flags, last)
+    return False
+
+
+def _put_unknown(stream, n, at, flags, last):
+    # The parts flags ask for of code n, which the table lacks: the name of the service its
+    # range suggests (its line at _window[at]; the tag or "?" went out already: last is 0),
+    # the number, "unknown code".
     if at >= 0 and flags & _SERVICE:
         _put_parts(stream, at, _SERVICE, flags & ~_NEWLINE, -1)
         last = 0
@@ -281,10 +297,9 @@ def _put_line(stream, n, i, flags, en):
         last = _PART_CODE
     if flags & _ALL:
         if last >= 0:
-            stream.write(_PUNCT, _COLON if flags & _JOIN and last == _PART_CODE else _SPACE,
-                         2 if flags & _JOIN and last == _PART_CODE else 1)
+            joined = flags & _JOIN and last == _PART_CODE
+            stream.write(_PUNCT, _COLON if joined else _SPACE, _COLON_LEN if joined else 1)
         stream.write(_PUNCT, _UNKNOWN, _UNKNOWN_LEN + (0 if _table is not None else _NO_TABLE_LEN))
-    return False
 
 
 def write(stream, code, lang="zh", flags=95):

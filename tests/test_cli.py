@@ -180,7 +180,7 @@ def test_unknown_command_and_bad_usage_exit_2_without_traceback():
     done = sh("frobnicate")
     assert done.returncode == 2
     assert done.stderr.decode() == ("onenetlog: error: unknown command 'frobnicate' (choose from lookup, list, "
-                                    "annotate, monitor, trace, summary, build, deploy)\n")
+                                    "annotate, monitor, trace, summary, build, deploy, token)\n")
     done = sh("lookup")
     assert done.returncode == 2 and b"Traceback" not in done.stderr and b"CODE" in done.stderr
     done = sh()

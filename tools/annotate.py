@@ -17,6 +17,9 @@ What counts as a status code (anchored contexts only; any other number is left a
 2. `code=NNN` not preceded by a letter, digit or `_` (`errcode=` does not count).
 3. `"code": NNN` and `"code": "NNN"` (OneJSON replies).
 4. `"status": "NNN"` (trace-log records, where status is a string).
+5. umqtt's `MQTTException: N` alone on a line (the last line of a traceback of a refused
+   connect): N is the MQTT CONNACK return code, explained from lib/onenetlog/connack.py.
+   The Logger's own CONNACK lines (`mqtt#5: not authorized | ... type=connack`) carry it.
 
 Contexts 2-4 count only for codes in the table; NNN may be decimal, dotted CoAP (`4.04`) or a
 CoAP byte (`0x84`), as the device accepts them. Each code is described once per line. The
@@ -61,6 +64,8 @@ CODE_ANY = re.compile(rb"code(?:=(" + _NUM + rb"|0[xX][0-9A-Fa-f]{2})(?![\w.])"
                       rb'|"\s*:\s*(?:(\d{1,9})(?![\d.eE])|"(' + _NUM + rb')"))')
 WORD = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 CONTEXT = re.compile(b"|".join(p.pattern for p in (CODE_EQ, JSON_CODE, STATUS)))
+# A refused connect's traceback line (umqtt.simple, umqtt.robust): the CONNACK code in group 1.
+MQTT_EXCEPTION = re.compile(rb"^(?:[A-Za-z_][\w.]*\.)?MQTTException: (\d{1,3})(?=\r?$)", re.M)
 COLORS = {40: b"\x1b[31m", 30: b"\x1b[33m", 20: b"\x1b[32m"}
 RESET = b"\x1b[0m"
 
@@ -197,7 +202,24 @@ class Annotator:
                 if c in self._known and c not in seen:
                     seen.add(c)
                     add += self._text(c, True)
+        if b"MQTTException: " in line and not add:
+            m = MQTT_EXCEPTION.fullmatch(line)
+            add = self._connack(int(m.group(1))) if m else b""
         return b"" if add and SEP in line else add
+
+    def _connack(self, rc):
+        """The annotation of umqtt's MQTTException(rc): `CONNACK rc meaning | OneNET codes`."""
+        import onenetlog.mqtt
+
+        text = b"CONNACK %d %s" % (rc, onenetlog.mqtt.describe(rc).encode())
+        return SEP + (COLORS[40] + text + RESET if self.color else text)
+
+    def _mqtt_exceptions(self, buf, end):
+        """[(content end, annotation)] of the MQTTException lines in buf[:end] (block())."""
+        out = []
+        for m in MQTT_EXCEPTION.finditer(buf, 0, end):
+            out.append((m.end(), self._connack(int(m.group(1)))))
+        return out
 
     def _code(self, raw):
         c = self._codes.get(raw, -1)
@@ -311,6 +333,8 @@ class Annotator:
                 if add and find(SEP, ls, ce) < 0:
                     out.append((ce, add))
             out.sort()
+        if find(b"MQTTException: ", 0, end) >= 0:
+            out = sorted(out + self._mqtt_exceptions(buf, end))
         return out
 
     # -- a stream ------------------------------------------------------------------------

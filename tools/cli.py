@@ -21,7 +21,8 @@ PROG = "onenetlog"
 LANGS = ("zh", "en")
 LEVEL_NAMES = {20: "info", 30: "warning", 40: "error"}
 LEVEL_MARKS = {20: "I", 30: "W", 40: "E"}
-PASS_THROUGH = {"build": "onenetlog_tools.build", "deploy": "onenetlog_tools.deploy"}
+PASS_THROUGH = {"build": "onenetlog_tools.build", "deploy": "onenetlog_tools.deploy",
+                "token": "onenetlog_tools.token_cli"}
 
 
 class Failure(Exception):

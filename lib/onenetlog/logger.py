@@ -177,9 +177,12 @@ class Logger:
         """Log what a status travels in, at the level its code implies (20 success, 30 transient
         or unknown, 40 failure): a code (int, str, bytes; CoAP 0x84 or "4.04"), or a OneJSON reply
         or a record of the platform's trace-log API (dict, or its JSON as str or bytes). type: a
-        business type, or the topic a reply came on. Anything else is a line with code ?."""
+        business type, or the topic a reply came on. Anything else is a line with code ?.
+        umqtt's MQTTException(rc) itself, or rc with type="connack": a CONNACK line."""
         try:
-            if (code.__class__ is not int or type is not None) and _wants_reading(code, type):
+            if code.__class__.__name__ == "MQTTException":
+                type = "connack"  # a CONNACK line (docs/line-format.md)
+            elif (code.__class__ is not int or type is not None) and _wants_reading(code, type):
                 read = self._read_input(code, note, id, trace, type)
                 if read is None:  # heap locked or full
                     code, note, type = None, _UNREAD_NOTE, None
@@ -235,6 +238,10 @@ class Logger:
         else:
             if code.__class__ is not int and isinstance(code, int) and not isinstance(code, bool):
                 code = int(code)  # an int subclass
+            if type.__class__ is str and type == "connack":  # its head from onenetlog.mqtt
+                from .mqtt import make_line
+
+                return make_line(self, level, msg, code, type)
             if code.__class__ is int and code == self._held_code:  # in the line buffer already
                 if level == _OWN_LEVEL:
                     level = self._held_level

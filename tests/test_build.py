@@ -21,9 +21,7 @@ def lib_modules():
 def test_tier_tree_is_mpy_plus_table(tier, tmp_path, capsys):
     assert build.main(["--tier", tier, "--out", str(tmp_path)]) == 0
     pkg = tmp_path / "onenetlog"
-    want = sorted(f"{m}.mpy" for m in lib_modules() + ["table"])
-    if tier != "codes":
-        want = sorted(want + ["table.bin"])
+    want = sorted([f"{m}.mpy" for m in lib_modules() + ["table"]] + ["table.bin"])
     assert sorted(os.listdir(pkg)) == want
     assert sorted(os.listdir(tmp_path)) == ["main.py", "onenetlog"]
     assert (tmp_path / "main.py").read_bytes() == open(build.BOARD_MAIN, "rb").read()

@@ -88,7 +88,7 @@ print(gc.mem_alloc() - a)
 """
 
 
-@pytest.mark.parametrize("tier,budget", [("full", 6 * 1024), ("min", 6 * 1024)])
+@pytest.mark.parametrize("tier,budget", [(t, 6 * 1024) for t in TIERS])
 def test_import_heap_budget(tier, budget):
     cost = int(run_upy(IMPORT, tier))
     assert 0 < cost <= budget, f"import onenetlog ({tier}) costs {cost} B, budget {budget} B"
@@ -221,6 +221,7 @@ bad = BadLang()
 print(onenetlog.reason(1104, bad), onenetlog.hint(1104, bad), onenetlog.service(1104, bad))
 print(onenetlog.business_type("1.2", bad) == onenetlog.business_type("1.2"), onenetlog.describe(1104, bad))
 print(onenetlog.business_type(b"\\xff"), onenetlog.business_type(bytearray(b"\\xfe")), onenetlog.write(sys.stdout, c, bad))
+print("describe" in dir(onenetlog) or len(dir(onenetlog)) > 9, hasattr(onenetlog, "no_such_module"))
 """
 
 
@@ -234,7 +235,8 @@ def test_hostile_input_gets_answers_on_both_interpreters():
     assert lines[:2] == ["FlashLog", "404 parse logging_tags"]
     assert all(line.startswith("True ") for line in lines[2:11]), lines
     assert lines[11] == "token已过期 检查token的过期时间 MQTT接入服务"
-    assert lines[13:] == ["MQTT接入服务 1104 token expired | token已过期 | 检查token的过期时间", "None None 40"]
+    assert lines[13:] == ["MQTT接入服务 1104 token expired | token已过期 | 检查token的过期时间", "None None 40",
+                          "True False"]  # dir() of the package, whose __getattr__ loads on first use
 
 
 def test_describe_under_heap_lock_is_none_as_documented_and_write_works():

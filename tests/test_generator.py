@@ -123,7 +123,7 @@ def test_table_module_header_and_version():
 def test_every_tier_writes_with_one_command(tier, tmp_path):  # and its text is what the tier says
     assert g.main(["--tier", tier, "--out", str(tmp_path)]) == 0
     names = sorted(os.listdir(tmp_path))
-    assert names == (["table.py"] if tier == "codes" else ["table.bin", "table.py"])
+    assert names == ["table.bin", "table.py"]
     blob = g.pack(g.load_source(), tier)["blob"]
     assert (tmp_path / "table.py").read_bytes().isascii()
     if tier in ("en", "min", "codes"):  # no Chinese (test_device checks every line is ASCII)

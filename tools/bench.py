@@ -20,23 +20,32 @@ from . import build, generator
 from .ptybridge import find_micropython
 
 HEAP = "64k"
-ROUNDS = 7  # timings of each call; the best counts
-PASSES = 20  # passes over every code per timing
+ROUNDS = 15  # timings of each call; the best counts (short ones, so that one falls in a quiet moment)
+PASSES = 5  # passes over every code per timing
 SCALE = 10  # the synthetic table: this many codes for each real one
 
-# Runs on the unix port in the library's folder; prints: import heap, heap with the str answers
-# loaded, µs level() message() describe() write(); then the table reads level() made over
-# every code, and whether write() made any (the counter works).
-DECODER = """
-import gc, time
+# Heap on the unix port, in a script that interns no names of its own first (its names take
+# qstr pool space, so an import in a longer script costs a few hundred bytes more): the
+# import, then with the str answers loaded. As tests/test_device.py measures the budget.
+HEAP_SCRIPT = """
+import gc
 gc.collect()
 a = gc.mem_alloc()
 import {mod} as m
 gc.collect()
-imp = gc.mem_alloc() - a
+print(gc.mem_alloc() - a)
 {warm}
 gc.collect()
-loaded = gc.mem_alloc() - a
+print(gc.mem_alloc() - a)
+"""
+
+# Runs on the unix port in the library's folder; prints µs level() message() describe()
+# write(); then the table reads level() made over every code, and whether write() made any
+# (the counter works).
+DECODER = """
+import time
+import {mod} as m
+{warm}
 codes = {codes}
 f = open("/dev/null", "wb")
 def best(fn):
@@ -49,7 +58,7 @@ def best(fn):
         t = time.ticks_diff(time.ticks_us(), t)
         b = t if b is None or t < b else b
     return "%.2f" % (b / ({passes} * len(codes)))
-print(imp, loaded, best({level}), best({message}), best({describe}), best({write}))
+print(best({level}), best({message}), best({describe}), best({write}))
 {count_reads}
 """
 
@@ -137,12 +146,13 @@ def build_naive(work, name, src):
 def libraries(work, data, all_tiers):
     """(name, folder, script parts) of what is measured on one table."""
     n = len(data["codes"])
-    libs = [(f"onenetlog {t}", build_library(work, f"{t}-{n}", t, data), LIB)
+    suffix = "" if all_tiers else f", {n} codes"  # a tier's name alone means the real table
+    libs = [(f"onenetlog {t}{suffix}", build_library(work, f"{t}-{n}", t, data), LIB)
             for t in (build.TIERS if all_tiers else ("full",))]
     if all_tiers:  # a .mpy loads its constants into RAM: 10x the table inline outgrows the heap
         libs.append(("onenetlog full, inline (the freeze build, here as .mpy)",
                      build_library(work, f"inline-{n}", "full", data, inline=True), LIB))
-    libs.append(("naive dict (zh)", build_naive(work, f"naive-{n}", data), NAIVE))
+    libs.append((f"naive dict (zh){suffix}", build_naive(work, f"naive-{n}", data), NAIVE))
     return libs
 
 
@@ -156,8 +166,9 @@ def bench_decoder(work, rounds=ROUNDS):
         random.Random(9).shuffle(order)  # the same order for every library
         for name, folder, which in libraries(work, data, data is src):
             size = folder_size(os.path.join(folder, "onenetlog") if which is LIB else folder)
+            heap = run_upy(HEAP_SCRIPT.format(**which), folder)
             out = run_upy(DECODER.format(codes=repr(order), rounds=rounds, passes=PASSES, **which), folder)
-            rows.append([label, name, size] + out[:7])
+            rows.append([label, name, size] + heap + out[:5])
             by[label, name] = rows[-1]
     return rows, targets(by)
 
@@ -165,8 +176,8 @@ def bench_decoder(work, rounds=ROUNDS):
 def targets(by):
     """The issue's targets from the measured rows: onenetlog full against the naive dict."""
     labels = list(dict.fromkeys(k[0] for k in by))
-    lib = [by[lb, "onenetlog full"] for lb in labels]
-    naive = [by[lb, "naive dict (zh)"] for lb in labels]
+    lib = [next(by[k] for k in by if k[0] == lb and k[1].startswith("onenetlog full")) for lb in labels]
+    naive = [next(by[k] for k in by if k[0] == lb and k[1].startswith("naive dict")) for lb in labels]
 
     def ratio(col):
         return ["%.2fx (%s / %s µs)" % (float(a[col]) / float(b[col]), a[col], b[col]) for a, b in zip(lib, naive)]
@@ -202,11 +213,13 @@ def main(argv=None):
     with tempfile.TemporaryDirectory() as work:
         if "decoder" in parts:
             rows, (labels, goals) = bench_decoder(work, a.rounds)
-            print(table(f"Decoder on the unix port (-X heapsize={HEAP}); µs per call, best of {a.rounds} "
-                        f"timings of {PASSES} passes over every code in a shuffled order, same run",
-                        ["table", "library", "installed B", "import heap B", "heap B, str answers loaded",
-                         "µs level()", "µs message()", "µs describe()", "µs write()", "level() reads"], rows))
-            print()
+            for label in labels:
+                print(table(f"Decoder, {label}, on the unix port (-X heapsize={HEAP}); µs per call, best of "
+                            f"{a.rounds} timings of {PASSES} passes over every code in a shuffled order, same run",
+                            ["library", "installed B", "import heap B", "heap B, str answers loaded", "µs level()",
+                             "µs message()", "µs describe()", "µs write()", "level() reads"],
+                            [r[1:] for r in rows if r[0] == label]))
+                print()
             print(table("Decoder targets (onenetlog full against the naive dict, same run)",
                         ["what", "target"] + labels, goals))
             print()

@@ -458,7 +458,6 @@ def write_layout(lib_dir=LIB_DIR):
 def write_tier(tier, out_dir, inline=False, src=None):
     """Write out_dir/table.py (+ table.bin) -> list of written paths."""
     t = pack(src or load_source(), tier)
-    inline = inline or tier == "codes"  # a few tags: no data file worth opening
     os.makedirs(out_dir, exist_ok=True)
     files = {"table.py": render(t, inline)}
     if not inline:

@@ -46,7 +46,6 @@ _MPY = sys.implementation.name == "micropython"
 # write() flags (README "The decoder"); flag 1 << part asks for a part of the line (_LINE_PARTS).
 _SERVICE = const(1)
 _CODE = const(2)
-_TEXT = const(28)  # message, reason and step
 _ALL = const(31)
 _ASCII = const(32)  # ASCII only: the English line, or of another its tag, code and message
 _NEWLINE = const(64)
@@ -54,7 +53,7 @@ _TAG = const(128)  # the service's short tag instead of its name
 _JOIN = const(256)  # "tag#code: text", the Logger's form
 
 # Separators and fixed text, written as slices of one constant.
-_PUNCT = b" | #: ?\nunknown code (no table.bin)"
+_PUNCT = b" | #: ?\nunknown code (no table.bin)0123456789"
 _BAR = const(0)  # " | " between pieces of text
 _BAR_LEN = const(3)
 _HASH = const(3)  # "#" between the tag and the code, joined
@@ -66,6 +65,7 @@ _NL = const(7)
 _UNKNOWN = const(8)
 _UNKNOWN_LEN = const(12)
 _NO_TABLE_LEN = const(15)  # " (no table.bin)", after "unknown code"
+_DIGITS = const(35)
 
 # Codes.
 _DIGIT_0 = const(48)
@@ -86,7 +86,6 @@ _LEVEL_OK = const(20)
 _LEVEL_UNKNOWN = const(30)
 
 _window_block = -1  # which block _window holds: a code's place in CODES, or after them a service's
-_digits = bytearray(_MAX_DIGITS + 1)  # a number on its way to a stream
 
 
 def _u16(buf, pos):
@@ -136,18 +135,20 @@ def _number(raw):
     return n if (decimals < 0 and digits) or decimals == 2 else -1
 
 
-def _code(x):
+def _code(code):
     # Any input -> its canonical code (CoAP "4.04" and b"\x84" are 404), or -1 if it is none.
     # Codes: an int (an int subclass too), decimal or dotted str or bytes, one raw CoAP byte
     # as bytes (a one-character str is text). int, bytes and decimal str allocate nothing.
     n = -1
     try:
-        if isinstance(x, str):
-            n = int(x) if len(x) <= _MAX_DIGITS and x.isdigit() and (_MPY or x.isascii()) else _number(x.encode())
-        elif isinstance(x, int) and not isinstance(x, bool):
-            n = int(x)  # a subclass made plain
-        elif isinstance(x, bytes) or isinstance(x, bytearray):
-            n = x[0] if len(x) == 1 and x[0] > _DIGIT_9 else _number(x)
+        if code.__class__ is int:  # the common case first
+            n = code
+        elif isinstance(code, str):
+            n = int(code) if len(code) <= _MAX_DIGITS and code.isdigit() and (_MPY or code.isascii()) else _number(code.encode())
+        elif isinstance(code, int) and not isinstance(code, bool):
+            n = int(code)  # a subclass made plain
+        elif isinstance(code, bytes) or isinstance(code, bytearray):
+            n = code[0] if len(code) == 1 and code[0] > _DIGIT_9 else _number(code)
     except Exception:
         return -1
     if _COAP_2 <= n <= _COAP_2_END or _COAP_4 <= n <= _COAP_5_END:
@@ -187,16 +188,16 @@ def _range_service(n):
     return -1
 
 
-def _line(block, en):
-    # The line in the language asked (or the tier's other one) of block (a code's place in
-    # CODES, or len(CODES) + a service) -> where its header is in _window. The block comes
+def _line(i, en):
+    # The line in the language asked (or the tier's other one) of block i (a code's place in
+    # CODES, or len(LEVELS) + a service) -> where its header is in _window. The block comes
     # with one seek and one readinto, or none if _window holds it.
     global _window_block
-    if block != _window_block:
-        _window_block = -1  # a failed read leaves no block
-        _table.seek(_u16(LINE_AT, 2 * block) << _BLOCK_SHIFT)  # pyright: ignore[reportAttributeAccessIssue]
+    if i != _window_block:
+        _window_block = -1  # a failed read leaves no i
+        _table.seek(_u16(LINE_AT, 2 * i) << _BLOCK_SHIFT)  # pyright: ignore[reportAttributeAccessIssue]
         _table.readinto(_window)  # pyright: ignore[reportAttributeAccessIssue]  (the stubs' BytesIO lacks it)
-        _window_block = block
+        _window_block = i
     k = EN_LINE if en and EN_LINE != _NO_LINE else 0  # line 0: Chinese if the tier has it
     at = 0
     while k:
@@ -206,15 +207,13 @@ def _line(block, en):
 
 
 def _put_number(stream, n):
-    # Write n >= 0 in decimal, through _digits.
-    k = len(_digits)
-    while True:
-        k -= 1
-        _digits[k] = _DIGIT_0 + n % 10
-        n //= 10
-        if n == 0:
-            break
-    stream.write(_digits, k, len(_digits) - k)
+    # Write n >= 0 in decimal, a digit at a time (only unknown codes need it).
+    unit = 1
+    while unit * 10 <= n:
+        unit *= 10
+    while unit:
+        stream.write(_PUNCT, _DIGITS + n // unit % 10, 1)
+        unit //= 10
 
 
 def _put_parts(stream, at, want, flags, last):
@@ -332,19 +331,20 @@ def is_ok(code):
 
 
 def __getattr__(name):
-    # The rest of the API loads on first use: the str answers (text), the table as a whole
-    # and the level names (catalog), the Logger (logger), the tier (table); any other name
-    # is a submodule (flashlog, parse, logging_tags, ...), so `from onenetlog import flashlog`
-    # and `onenetlog.flashlog.FlashLog` work on MicroPython too.
-    if name[0] == "_":
-        raise AttributeError(name)
-    module = name
+    # The rest of the API loads on first use: a name of _LAZY from its module, a submodule
+    # (the line without one) itself, so `from onenetlog import flashlog` and
+    # `onenetlog.flashlog.FlashLog` work on MicroPython too. Any other name is an
+    # AttributeError without a look at the filesystem (dir() asks for every name there is):
+    # a new submodule adds its name to the last line.
+    module = None
     for line in _LAZY.split("\n"):
         if " " + name + " " in line + " ":
-            module = line[: line.find(":")]
+            module = line[: line.find(":")] or name
+    if module is None:
+        raise AttributeError(name)
     try:
         m = __import__(__name__ + "." + module, None, None, (module,))
-    except ImportError:
+    except ImportError:  # a submodule this build lacks
         raise AttributeError(name) from None
     v = m if module == name else getattr(m, name)
     globals()[name] = v
@@ -354,7 +354,8 @@ def __getattr__(name):
 _LAZY = """text: describe message reason hint service
 catalog: codes known tag code business_type business_types DEBUG INFO WARNING ERROR
 logger: Logger
-table: TIER"""
+table: TIER
+: catalog text table logger parse flashlog logging_tags token token_check mqtt connack"""
 
 if not _MPY:  # CPython streams take str or bytes: gather the line first
     from ._host import wrap

@@ -389,8 +389,8 @@ class Logger:
             start = _TAG_AT - 2
             while True:
                 start -= 1
-                line[start] = _DIGIT_0 + now % 10
-                now //= 10
+                line[start] = _DIGIT_0 + now % 10  # pyright: ignore[reportOperatorIssue]  (ticks are ints)
+                now //= 10  # pyright: ignore[reportOperatorIssue]
                 if not now:
                     break
             self._ticks_at = start

@@ -289,13 +289,16 @@ print(b - a, c - b, gc.mem_alloc() - c)
 # the cache adds its store (cache= bytes) and the book of its 8 entries.
 LOGGER_HEAP = 2112
 CACHE_BOOK = 640
-# What `import onenetlog.logger` costs beyond the decoder, from .mpy (unix port, 64-bit): 4000 B
-# before issue 9, when the Logger was one 219-line log() over a list indexed by constants.
-# Now 32 functions of a screen each, and the new duties (short writes, re-entrant sinks, reply
-# detection, C1 controls); a function costs about 250 B of heap from .mpy (its bytecode, code
-# and function objects, its name), which a firmware freeze keeps in flash but for the function
-# object. Measured 9984 B here and 11008 B in tools/bench_logger.py: the qstr pool grows in
-# steps, so the figure depends on what the program interned before.
+# What `import onenetlog.logger` costs beyond the decoder, from .mpy (unix port, 64-bit). The
+# Logger before issue 9 (one 219-line log() over a list indexed by constants) cost 4992 B over
+# its decoder. The first rewrite (32 functions of a screen each, and the new duties: short
+# writes, re-entrant sinks, reply detection, C1 controls) cost 12000 B. Now 23 functions: the
+# one-caller helpers merged into their callers, notes that are no str and Python streams in
+# onenetlog.parse: 9792 B measured by this script, 10656 B by make bench's (test_cli_bench holds
+# it to this budget too). What stays is what must work under heap_lock without an import (ticks
+# and wall clock, short writes, text cleaning, the cache). The margin over the larger figure
+# (608 B) is the qstr pool, which grows in steps of up to 1 KB with what the program interned
+# before (the decoder, the script).
 IMPORT_BUDGET = 11264
 
 

@@ -218,7 +218,8 @@ def bench_logger(n=N):
         [f"µs status() line with a note and an id ({m['len_note']} chars)", m["status_note"],
          f"logging.warning() of a {m['len_note']}-char line", m["logging_note"]],
         ["µs info() plain line", m["info"], lg, m["logging"]],
-        ["µs one method call with 3 arguments (a line of the code held makes 7)", m["call"], "", ""],
+        ["µs one method call with 3 arguments (a line of the code held makes 4: status, log, _make, "
+         "_stamp)", m["call"], "", ""],
         ["import heap B, onenetlog.logger beyond the decoder", m["import_logger"],
          f"import heap B, logging ({upylib.PROJECT} {upylib.VERSION}, .mpy)", m["import_logging"]],
         ["heap B of a Logger, cache=0", m["logger_heap_uncached"], "of a Logger, default cache=512",

@@ -41,6 +41,9 @@ _FIELD_ROOM = const(7)  # a part is left out when fewer bytes than this are left
 _MAX_CODE = const(999999999)  # codes have at most 9 digits: only these are held or cached
 _CACHE_LINES = const(8)
 _FREE = const(-1)  # the code of a free cache entry (no code is negative)
+# What the sink loop hands _finish() instead of a count of bytes taken.
+_PYTHON_STREAM = const(-1)  # the sink takes no write(buf, off, n)
+_TORN = const(-2)  # the sink's last line was cut off
 
 # Levels, and the one that means "the code's own" (log(); below it nothing is logged).
 _OWN_LEVEL = const(-1)
@@ -123,10 +126,8 @@ class Logger:
             sys.stdout if stream is None else stream]
         self._service_tags = name is None  # status lines carry the code's service tag
         self._lang = "en" if ascii else lang
-        self._ascii = bool(ascii)
         self._decode_flags = _VERBOSITY_TEXT[min(max(verbosity, 0), 2)] | _W_CODE | _W_JOIN | (
             _W_ASCII if ascii else 0) | (_W_SERVICE | _W_TAG if name is None else 0)
-        self._color = bool(color)
         self._tail = _RESET_NEWLINE if color else _NEWLINE
         self._line = bytearray(_LINE_SIZE)
         self._body = memoryview(self._line)[_TAG_AT:]  # tag, body and tail
@@ -136,7 +137,8 @@ class Logger:
         self._held_level = 0
         self._cache = _LineCache(cache) if cache else None
         self._busy = False  # a line is being made: a call from inside it is dropped
-        self._torn = []  # sinks whose last line was cut off: a newline ends it first
+        self._torn = ()  # sinks whose last line was cut off (a list once one is): a newline ends it first
+        self._one_sink = [None]  # log.sinks set to one stream: it goes here
         self._clock = _CLOCK_AUTO if clock is None else _CLOCK_WALL if clock else _CLOCK_TICKS
         self._wall = False  # the time is the wall clock's
         self._rtc_ticks = ticks_add(ticks_ms(), -_RTC_EVERY_MS)  # ticks_ms() at the last RTC read
@@ -150,12 +152,13 @@ class Logger:
 
     def _set_name(self, name):
         # The tag of plain lines (and of status lines, with a name): [A-Za-z0-9_.-], at most 32.
+        # The lines made with the old name are forgotten.
         tag = bytearray(name if isinstance(name, bytes) else str(name or "log").encode())[:32]
         for i in range(len(tag)):
             if tag[i] not in _TAG_BYTES:
                 tag[i] = _UNDERSCORE
         self.name = bytes(tag) or b"log"
-        self._held_code = None  # lines made with the old name
+        self._held_code = None
         if self._cache:
             self._cache.clear()
 
@@ -178,30 +181,24 @@ class Logger:
         or a record of the platform's trace-log API (dict, or its JSON as str or bytes). type: a
         business type, or the topic a reply came on. Anything else is a line with code ?.
         umqtt's MQTTException(rc) itself, or rc with type="connack": a CONNACK line."""
-        try:
-            if code.__class__.__name__ == "MQTTException":
-                type = "connack"  # a CONNACK line (docs/line-format.md)
-            elif (code.__class__ is not int or type is not None) and _wants_reading(code, type):
-                read = self._read_input(code, note, id, trace, type)
-                if read is None:  # heap locked or full
-                    code, note, type = None, _UNREAD_NOTE, None
-                else:
-                    code, note, id, trace, type = read
-        except Exception:
-            code = None
-        self.log(_OWN_LEVEL, note, b"" if code is None else code, id, trace, type)
+        if code.__class__ is not int or type is not None:  # what it travels in may need reading
+            try:
+                if code.__class__.__name__ == "MQTTException":
+                    type = "connack"  # a CONNACK line (docs/line-format.md)
+                elif _wants_reading(code, type):
+                    try:
+                        from .parse import parse
 
-    def _read_input(self, code, note, id, trace, type):
-        # What status() was given, when it is no plain code -> (code, note, id, trace, type);
-        # None when there is no heap to read it.
-        try:
-            from .parse import parse
-
-            return parse(code, note, id, trace, type)
-        except MemoryError:
-            return None
-        except Exception:  # parse() reads any input: this is a safety net
-            return b"", note, id, trace, None
+                        code, note, id, trace, type = parse(code, note, id, trace, type)
+                    except MemoryError:  # heap locked or full
+                        code, note, type = b"", _UNREAD_NOTE, None
+                    except Exception:  # parse() reads any input: this is a safety net
+                        code, type = b"", None
+            except Exception:
+                code = b""
+            if code is None:
+                code = b""
+        self.log(_OWN_LEVEL, note, code, id, trace, type)
 
     def log(self, level, msg, code=None, id=None, trace=None, type=None):
         """Log msg at level: a plain line, or with a code a status line whose note is msg.
@@ -212,8 +209,30 @@ class Logger:
         self._busy = True
         try:
             start = self._make(level, msg, code, id, trace, type)
-            if start >= 0:
-                self._emit(start, _TAG_AT + self._body_len - start)
+            if start >= 0:  # the line to each sink, in one call each
+                n = _TAG_AT + self._body_len - start
+                sinks = self.sinks
+                if not (sinks.__class__ is list or isinstance(sinks, list) or isinstance(sinks, tuple)):
+                    if sinks is None:  # log.sinks set to None, or to one stream
+                        self.dropped += 1
+                        sinks = ()
+                    else:
+                        self._one_sink[0] = sinks
+                        sinks = self._one_sink
+                line = self._line
+                for sink in sinks:
+                    if self._torn and sink in self._torn:
+                        self._finish(sink, start, n, _TORN)
+                        continue
+                    try:
+                        took = sink.write(line, start, n)  # pyright: ignore[reportCallIssue]  (a MicroPython stream)
+                    except TypeError:  # a stream of Python's own
+                        took = _PYTHON_STREAM
+                    except Exception:
+                        self.dropped += 1
+                        continue
+                    if took is not None and took != n:  # None: a stream that does not say
+                        self._finish(sink, start, n, took)
         except Exception:
             self._held_code = None
             self.dropped += 1
@@ -234,50 +253,49 @@ class Logger:
             out.write(self.name)
             out.write(_NAME_END)
             self._add_parts(out.tell(), _MESSAGE_SEP, msg, None, None, None)
-        else:
-            if code.__class__ is not int and isinstance(code, int) and not isinstance(code, bool):
-                code = int(code)  # an int subclass
-            if type.__class__ is str and type == "connack":  # its head from onenetlog.mqtt
-                from .mqtt import make_line
+            return self._stamp(level)
+        if code.__class__ is not int and isinstance(code, int) and not isinstance(code, bool):
+            code = int(code)  # an int subclass
+        if type is not None and type.__class__ is str and type == "connack":  # from onenetlog.mqtt
+            from .mqtt import make_line
 
-                return make_line(self, level, msg, code, type)
-            level = self._status_head(level, code)
-            if level < self.level:
-                return -1
-            if msg or msg.__class__ is int or id is not None or trace is not None or type is not None:
-                head = self._body_len - len(self._tail)
-                out.seek(0)
-                out.write(self._line, _TAG_AT, head)
-                self._add_parts(head, _NOTE_SEP, msg, id, trace, type)
+            return make_line(self, level, msg, code, type)
+        if code.__class__ is int and code == self._held_code:  # in the line buffer already
+            if level == _OWN_LEVEL:
+                level = self._held_level
+        elif code.__class__ is int and code >= 0 and self._cache and code in self._cache.codes:
+            cache = self._cache  # one copy from it
+            e = cache.codes.index(code)
+            cache.store.seek(cache.starts[e])
+            self._body_len = cache.store.readinto(self._body, cache.lengths[e])
+            self._held_code = code
+            self._held_level = cache.levels[e]
+            if level == _OWN_LEVEL:
+                level = self._held_level
+        else:
+            level = self._decode(level, code)
+        if level < self.level:
+            return -1
+        if msg or msg.__class__ is int or id is not None or trace is not None or type is not None:
+            head = self._body_len - len(self._tail)
+            out.seek(0)
+            out.write(self._line, _TAG_AT, head)
+            self._add_parts(head, _NOTE_SEP, msg, id, trace, type)
         return self._stamp(level)
 
-    def _status_head(self, level, code):
-        # code's bare status line ("tag#code: text" and the tail) into _body -> the line's
-        # level. It is there already when held from the last line, or copied from the cache;
-        # else decoded, but not when self.level hides it.
-        cached = -1
-        if code.__class__ is not int or code != self._held_code:
-            cached = self._cache.find(code) if self._cache and code.__class__ is int else -1
-            if cached < 0:
-                if level == _OWN_LEVEL and self.level > _INFO:  # its own level may hide it
-                    level = onenetlog.level(code)
-                if level != _OWN_LEVEL and level < self.level:
-                    return level
-                own = self._decode(code)
-                return own if level == _OWN_LEVEL else level
-            self._body_len = self._cache.copy(cached, self._body)
-            self._held_code = code
-            self._held_level = self._cache.levels[cached]
-        return self._held_level if level == _OWN_LEVEL else level
-
-    def _decode(self, code):
-        # code's bare status line from the decoder into _body (and the cache) -> its level.
+    def _decode(self, level, code):
+        # code's bare status line from the decoder into _body (and the cache), but not when
+        # self.level hides it -> the line's level.
+        if level == _OWN_LEVEL and self.level > _INFO:  # its own level may hide it
+            level = onenetlog.level(code)
+        if level != _OWN_LEVEL and level < self.level:
+            return level
         out = self._assembly
         out.seek(0)
         if not self._service_tags:
             out.write(self.name)
             out.write(_CODE_SEP)
-        level = onenetlog.write(out, code, self._lang, self._decode_flags)
+        own = onenetlog.write(out, code, self._lang, self._decode_flags)
         out.write(self._tail)
         n = out.tell()  # every text fits: tests/test_logger_device.py
         out.seek(0)
@@ -290,14 +308,13 @@ class Logger:
             out.seek(0)
             out.readinto(self._body, n)
         self._body_len = n
+        self._held_code = None
         if code.__class__ is int and 0 <= code <= _MAX_CODE:
             self._held_code = code
-            self._held_level = level
+            self._held_level = own
             if self._cache:
-                self._cache.keep(code, level, self._line, _TAG_AT, n)
-        else:
-            self._held_code = None
-        return level
+                self._cache.keep(code, own, self._line, n)
+        return own if level == _OWN_LEVEL else level
 
     def _add_parts(self, head, note_sep, msg, id, trace, type):
         # After the head in the assembly stream: id, trace, type, the note, the tail; the line
@@ -328,7 +345,14 @@ class Logger:
         out.seek(end)
         out.write(sep)
         start = out.tell()
-        n = out.write(value if value.__class__ is str else _as_text(value), 0, _BODY_ROOM + 1 - start) + start
+        if value.__class__ is not str:
+            if value.__class__ is int:
+                value = str(value)
+            else:
+                from .parse import note_text
+
+                value = note_text(value)
+        n = out.write(value, 0, _BODY_ROOM + 1 - start) + start
         out.seek(0)
         out.readinto(self._body, n)
         line = self._line
@@ -341,7 +365,7 @@ class Logger:
                 if not _SPACE < line[i] < _PRINTABLE_END:
                     line[i] = _UNDERSCORE
         else:
-            n = _clean_text(line, _TAG_AT + start, _TAG_AT + n, self._ascii) - _TAG_AT
+            n = _clean_text(line, _TAG_AT + start, _TAG_AT + n, self._decode_flags & _W_ASCII) - _TAG_AT
         out.seek(start)
         out.write(line, _TAG_AT + start, n - start)
         return n
@@ -360,14 +384,22 @@ class Logger:
             start = self._put_wall_time(now)
         elif now == self._ticks_shown:  # lines of one ms share its digits
             start = self._ticks_at
-        else:
-            start = self._put_ticks(now)
+        else:  # ticks_ms() digits before ") "
+            self._ticks_shown = now
+            start = _TAG_AT - 2
+            while True:
+                start -= 1
+                line[start] = _DIGIT_0 + now % 10  # pyright: ignore[reportOperatorIssue]  (ticks are ints)
+                now //= 10  # pyright: ignore[reportOperatorIssue]
+                if not now:
+                    break
+            self._ticks_at = start
         k = (level >= _INFO) + (level >= _WARNING) + (level >= _ERROR)
         line[start - 1] = _OPEN
         line[start - 2] = _SPACE
         start -= 3
         line[start] = _LEVEL_LETTERS[k]
-        if self._color:  # ESC [ 3 X m
+        if self._tail is _RESET_NEWLINE:  # colour: ESC [ 3 X m
             start -= 5
             line[start] = _ESC
             line[start + 1] = _BRACKET
@@ -375,20 +407,6 @@ class Logger:
             line[start + 3] = _LEVEL_COLOURS[k]
             line[start + 4] = _COLOUR_M
         return start
-
-    def _put_ticks(self, now):
-        # ticks_ms() digits before ") " -> where they start.
-        self._ticks_shown = now
-        line = self._line
-        i = _TAG_AT - 2
-        while True:
-            i -= 1
-            line[i] = _DIGIT_0 + now % 10
-            now //= 10
-            if not now:
-                break
-        self._ticks_at = i
-        return i
 
     def _put_wall_time(self, now):
         # HH:MM:SS.mmm before ") ", after the date _read_rtc() wrote -> where the date starts.
@@ -430,34 +448,23 @@ class Logger:
         except Exception:
             pass
 
-    def _emit(self, start, n):
-        # The line's n bytes from start to each sink; log.sinks may be a list, one stream or None.
-        sinks = self.sinks
-        if sinks.__class__ is list or isinstance(sinks, list) or isinstance(sinks, tuple):
-            for sink in sinks:
-                self._send(sink, start, n)
-        elif sinks is None:
-            self.dropped += 1
-        else:
-            self._send(sinks, start, n)
-
-    def _send(self, sink, start, n):
-        # The line to one sink, in one call unless it takes only part of it: then the rest. A
-        # line it does not take whole is counted; one cut off is ended by a newline first thing
-        # the next time.
+    def _finish(self, sink, start, n, took):
+        # The line to a sink that needs more than one write (took: the bytes it took of it;
+        # _PYTHON_STREAM: it takes no write(buf, off, n); _TORN: its last line was cut off,
+        # which a newline ends first). A line it does not take whole is counted; one cut off
+        # is ended the next time.
         try:
-            if self._torn and sink in self._torn:
+            if took == _TORN:
                 took = _write(sink, _NEWLINE, 0, 1)
                 if isinstance(took, int) and took < 1:
                     self.dropped += 1
                     return
                 self._torn.remove(sink)
-            try:
-                took = sink.write(self._line, start, n)  # a MicroPython stream
-            except TypeError:
-                took = _write_python(sink, self._line, start, n)
-            if took is None or took == n:  # None: a stream that does not say
-                return
+                took = _write(sink, self._line, start, n)
+            elif took == _PYTHON_STREAM:
+                from .parse import write_python
+
+                took = write_python(sink, self._line, start, n)
             cut = False
             while isinstance(took, int) and 0 < took < n:
                 cut = True
@@ -467,6 +474,7 @@ class Logger:
             if isinstance(took, int) and took < n:
                 self.dropped += 1
                 if cut:
+                    self._torn = self._torn or []
                     self._torn.append(sink)
         except Exception:
             self.dropped += 1
@@ -478,17 +486,9 @@ def _write(sink, buf, start, n):
     try:
         return sink.write(buf, start, n)
     except TypeError:
-        return _write_python(sink, buf, start, n)
+        from .parse import write_python
 
-
-def _write_python(sink, buf, start, n):
-    part = bytes(buf[start : start + n])
-    try:
-        return sink.write(part)
-    except TypeError:
-        text = str(part, "utf-8")
-        took = sink.write(text)
-        return len(text[:took].encode()) if took.__class__ is int and 0 <= took < len(text) else None
+        return write_python(sink, buf, start, n)
 
 
 def _wants_reading(code, type):
@@ -518,23 +518,16 @@ def _put_digits(line, end, value, count):
         value //= 10
 
 
-def _as_text(value):
-    # A note, message or id that is no str -> str (bytes as repaired UTF-8); "?" if it fails.
-    try:
-        if value.__class__ is int:
-            return str(value)
-        from .parse import text
-
-        return text(value)
-    except Exception:
-        return "?"
-
-
 def _clean_text(line, i, end, ascii):
     # A note's UTF-8 bytes line[i:end] as one line: each control character (C0, DEL, C1,
     # U+2028, U+2029) becomes one space; with ascii every other non-ASCII byte becomes ?.
     # -> the new end (a multi-byte control shortens the text).
-    w = i
+    for w in range(i, end):  # the usual case, printable ASCII, only looked at
+        if not _SPACE <= line[w] < _PRINTABLE_END:
+            break
+    else:
+        return end
+    i = w
     while i < end:
         c = line[i]
         i += 1
@@ -558,7 +551,7 @@ def _clean_text(line, i, end, ascii):
 class _LineCache:
     """The bare status lines ("tag#code: text" and the tail, without the time) of the
     _CACHE_LINES int codes decoded last, in one store of size bytes, so a code logged again
-    costs one copy. When the store is full it starts again, empty."""
+    costs one copy (Logger._make() reads it). When the store is full it starts again, empty."""
 
     def __init__(self, size):
         self.size = size
@@ -570,16 +563,8 @@ class _LineCache:
         self.end = 0  # where the next line goes
         self.oldest = 0  # the entry to reuse next
 
-    def find(self, code):
-        # The entry of code (an int), or -1.
-        return self.codes.index(code) if code >= 0 and code in self.codes else -1
-
-    def copy(self, entry, buf):
-        # Entry's line into buf -> its length.
-        self.store.seek(self.starts[entry])
-        return self.store.readinto(buf, self.lengths[entry])
-
-    def keep(self, code, level, buf, start, n):
+    def keep(self, code, level, line, n):
+        # code's line (n bytes at _TAG_AT in line) and level, in the oldest entry.
         if n > self.size:
             return
         if self.end + n > self.size:
@@ -591,8 +576,7 @@ class _LineCache:
         self.lengths[e] = n
         self.levels[e] = level
         self.store.seek(self.end)
-        self.store.write(buf, start, n)
-        self.end += n
+        self.end += self.store.write(line, _TAG_AT, n)
 
     def clear(self):
         self.end = 0

@@ -1,5 +1,6 @@
 """onenetlog.parse: what Logger.status() reads from OneJSON replies, platform trace-log
-records and topics, and text repair for notes. Loaded on first use.
+records and topics, text repair for notes, and the Logger's rarely taken paths (notes that
+are no str, streams of Python's own). Loaded on first use.
 
 Fields are read by scanning the top level of the JSON text, without building it: the value
 of the last occurrence of a key (as json.loads keeps it), for any valid JSON. Strings come
@@ -284,3 +285,24 @@ def text(v):
             out += v[i : i + k + 1]
             i += k + 1
     return str(out, "utf-8")
+
+
+def note_text(value):
+    """A note, message or id that is no str or int -> str (bytes as repaired UTF-8); "?" if it
+    fails. The Logger's rare path, kept here so that its import stays small."""
+    try:
+        return text(value)
+    except Exception:
+        return "?"
+
+
+def write_python(sink, buf, start, n):
+    """buf[start:start + n] to a stream of Python's own (bytes, else str) -> what it took: the
+    Logger's path for sinks without write(buf, off, n)."""
+    part = bytes(buf[start : start + n])
+    try:
+        return sink.write(part)
+    except TypeError:
+        s = str(part, "utf-8")
+        took = sink.write(s)
+        return len(s[:took].encode()) if took.__class__ is int and 0 <= took < len(s) else None

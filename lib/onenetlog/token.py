@@ -88,14 +88,14 @@ def check(token, client_id=None, username=None, key=None, now=None):
     """[(code, why), ...]: the platform codes a connect with this token would be refused with,
     each with a one-line reason; [] when none is predicted. client_id and username are the MQTT
     clientId (device name) and username (product ID), key the access key: each is checked when
-    given. now: Unix seconds as an int (anything else, None by default: the clock; expiry is not
-    judged on a clock never set). Never raises: with no heap left (MemoryError, heap_lock())
+    given. now: Unix seconds as an int (anything else, None by default, a bool or an int
+    subclass too: the clock; expiry is not judged on a clock never set). Never raises: with no heap left (MemoryError, heap_lock())
     it returns NOT_CHECKED, code 0 (no platform code) saying so. The checks load on first use
     (onenetlog.token_check)."""
     try:
         from .token_check import check
 
-        return check(token, client_id, username, key, now if isinstance(now, int) else None)
+        return check(token, client_id, username, key, now if type(now) is int else None)
     except MemoryError:
         return NOT_CHECKED
     except Exception as err:  # token_check missing from the install

@@ -89,9 +89,9 @@ def check(token, client_id=None, username=None, key=None, now=None):
     each with a one-line reason; [] when none is predicted. client_id and username are the MQTT
     clientId (device name) and username (product ID), key the access key: each is checked when
     given. now: Unix seconds as an int (anything else, None by default, a bool or an int
-    subclass too: the clock; expiry is not judged on a clock never set). Never raises: with no heap left (MemoryError, heap_lock())
-    it returns NOT_CHECKED, code 0 (no platform code) saying so. The checks load on first use
-    (onenetlog.token_check)."""
+    subclass too: the clock; expiry is not judged on a clock never set). Never raises: with
+    no heap left (MemoryError, heap_lock()) it returns NOT_CHECKED, code 0 (no platform code)
+    saying so. The checks load on first use (onenetlog.token_check)."""
     try:
         from .token_check import check
 

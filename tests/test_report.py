@@ -120,6 +120,27 @@ def test_input_that_is_not_an_export_or_missing_is_one_line(tmp_path):
     assert not (tmp_path / "r.html").exists()
 
 
+def test_output_that_is_an_input_is_refused_and_the_input_kept(tmp_path):
+    log, export = tmp_path / "keep.log", tmp_path / "a.jsonl"
+    log.write_bytes(b"E (1) mqtt#1104: x\n")
+    export.write_bytes(b"")
+    (tmp_path / "link.html").symlink_to(log)
+    for out, named in ((log, log), (export, export), (tmp_path / "link.html", log)):
+        done = run(log, export, "-o", out)
+        lines = done.stderr.decode().splitlines()
+        assert done.returncode == 1 and lines == [f"onenetlog report: error: -o {out} is the input {named}: "
+                                                  "name another output file"], lines
+    assert log.read_bytes() == b"E (1) mqtt#1104: x\n" and export.read_bytes() == b""
+
+
+def test_stdin_is_read_as_a_console_log(tmp_path):
+    cmd = [sys.executable, "-m", "onenetlog_tools.cli", "report", "--lang", "en", "-", "-o", str(tmp_path / "x.html")]
+    done = subprocess.run(cmd, input=b"E (1) mqtt#1104: x\n", capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    text = Page((tmp_path / "x.html").read_text()).all_text()
+    assert "<stdin>" in text and "1104" in text
+
+
 # Measured by a small parent: a child's peak counts the pages of the process it forked from.
 MEASURE = ("import os, subprocess, sys\n"
            "p = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)\n"

@@ -69,8 +69,28 @@ def token_message(code):
 
 
 @pytest.mark.parametrize("argv, error", [
-    (["make", "--pid", PID, "--device", DEV, "--key", "not base64!"], "error: access key is not base64"),
-    (["make", "--pid", PID, "--key", KEY, "--method", "sha512"], "error: method 'sha512': the platform takes"),
+    (["make", "--pid", PID, "--device", DEV, "--key", "not base64!"], "access key is not base64"),
+    (["make", "--pid", PID, "--key", KEY, "--method", "sha512"], "method 'sha512': the platform takes"),
+    (["make", "--pid", "", "--device", "", "--key", KEY], "pid must be non-empty ASCII text without '/', not ''"),
+    (["make", "--pid", PID, "--device", "", "--key", KEY], "device must be non-empty ASCII text without '/'"),
+    (["make", "--pid", "a/b", "--key", KEY], "pid must be non-empty ASCII text without '/', not 'a/b'"),
+    (["make", "--pid", "\udcff", "--key", KEY], "pid must be non-empty ASCII text without '/', not '\\udcff'"),
+    (["make", "--pid", PID, "--key", KEY, "--ttl", "0"], "ttl must be a positive int of seconds, not 0"),
+])
+def test_values_make_refuses_are_one_line_and_exit_1(capsys, argv, error):
+    rc, out, err = run(capsys, *argv)
+    assert rc == 1 and out == "" and len(err.splitlines()) == 1
+    assert err.startswith(f"onenetlog token: error: {error}"), err
+
+
+def test_a_key_given_that_is_not_base64_is_a_finding(capsys):
+    tok = token.make(PID, DEV, KEY, et=NOW + 60)
+    rc, out, _ = run(capsys, "check", tok, "--pid", PID, "--device", DEV, "--key", "!!!", "--now", str(NOW))
+    assert rc == 1 and out == "1106 sign not match: the key given is not base64: cannot verify the sign\n"
+
+
+@pytest.mark.parametrize("argv, error", [
+    (["make", "--pid", PID, "--key", KEY, "--et", "\u0661\u0662\u0663"], "error: argument --et: not Unix seconds"),
     (["make", "--pid", PID, "--key", KEY, "--et", "soon"], "error: argument --et: not Unix seconds: 'soon'"),
     (["check", "x", "--now", "-5"], "error: argument --now"),
     (["make", "--pid", PID], "error: the following arguments are required: --key"),

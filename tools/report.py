@@ -217,6 +217,9 @@ def code_level(code):
 
 
 def read_console(console, path):
+    if path == "-":  # stdin, read as a console log like the other commands
+        console.read("<stdin>", sys.stdin.buffer)
+        return
     try:
         with open(path, "rb") as f:
             console.read(path, f)
@@ -448,13 +451,28 @@ def render(context):
 def add_arguments(s):
     """The `report` subcommand's options (cli.py registers the subcommand)."""
     s.add_argument("files", nargs="+", metavar="FILE",
-                   help="console logs, and trace-log exports (.json, .jsonl, .ndjson)")
+                   help="console logs (- for stdin), and trace-log exports (.json, .jsonl, .ndjson)")
     s.add_argument("-o", "--output", default="onenetlog-report.html", metavar="FILE",
                    help="the page to write (default onenetlog-report.html; - for stdout)")
 
 
+def overwritten_input(output, paths):
+    """The input path that output would overwrite (the same file, through a link too), or None."""
+    if output == "-" or not os.path.exists(output):
+        return None
+    for path in paths:
+        if path != "-" and os.path.exists(path) and os.path.samefile(output, path):
+            return path
+    return None
+
+
 def main(args):
     """`onenetlog report`; returns the exit status."""
+    same = overwritten_input(args.output, args.files)
+    if same is not None:
+        print(f"onenetlog report: error: -o {args.output} is the input {same}: name another output file",
+              file=sys.stderr)
+        return 1
     try:
         page = render(build(args.files, args.lang)).encode("utf-8")
     except ReportError as err:

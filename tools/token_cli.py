@@ -4,7 +4,8 @@ onenetlog token check TOKEN --pid P --device D [--key K] [--now UNIX]
 
 `make` prints the token (the MQTT password; clientId = device, username = pid). `check` prints one
 line per platform code the connect would be refused with, `<code> <message>: <why>`, and exits 1;
-with none it prints `ok: no refusal predicted` and exits 0. Errors are one line, exit 2.
+with none it prints `ok: no refusal predicted` and exits 0. A bad argument is one line,
+`onenetlog token: error: ...`: exit 1 for a value make() refuses, 2 for a usage error.
 """
 
 import argparse
@@ -18,7 +19,7 @@ PROG = "onenetlog token"
 
 
 def unix_seconds(text):
-    if not text.isdigit() or len(text) > 12:
+    if not (text.isascii() and text.isdigit()) or len(text) > 12:
         raise argparse.ArgumentTypeError(f"not Unix seconds: {text!r}")
     return int(text)
 
@@ -53,11 +54,10 @@ def main(argv=None):
     args = parser().parse_args(argv)
     if args.command == "make":
         try:
-            et = args.et if args.et is not None else token.unix_now() + args.ttl
-            print(token.make(args.pid, args.device, args.key, et=et, method=args.method))
+            print(token.make(args.pid, args.device, args.key, et=args.et, method=args.method, ttl=args.ttl))
         except ValueError as err:
-            print(f"{PROG} make: error: {err}", file=sys.stderr)
-            return 2
+            print(f"{PROG}: error: {err}", file=sys.stderr)
+            return 1
         return 0
     found = token.check(args.token, args.device, args.pid, args.key, args.now)
     print("\n".join(findings_text(found)))

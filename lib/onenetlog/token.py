@@ -30,6 +30,10 @@ TTL = const(2592000)  # lifetime of a token make() dates from the clock: 30 days
 EPOCH_2000 = const(946684800)  # 2000-01-01 in Unix seconds: the epoch of some MicroPython ports
 CLOCK_SET = const(1704067200)  # 2024-01-01: a clock before it was never set
 YEAR = const(31557600)  # 365.25 days
+_TWELVE_DIGITS = 1000000000000  # et longer than 12 digits is not Unix seconds (check() refuses it)
+# check()'s answer when the heap is full: nothing could be checked. Built at import, so that it
+# takes no heap when returned.
+NOT_CHECKED = ((0, "not checked: no heap free (MemoryError)"),)
 _BLOCK = const(64)  # HMAC block size of md5, sha1 and sha256
 _B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 # The platform's URL-encoding list, "%" first so that it is not encoded twice.
@@ -45,17 +49,20 @@ def unix_now():
 def make(pid, device, key, et=None, method="sha256", ttl=TTL):
     """The token for device of product pid (device None: a product-level res), signed with the
     access key as the console shows it (base64). et=None: the clock's Unix time + ttl.
-    Raises ValueError saying what is wrong: a clock that was never set (a year before 2024),
-    a key that is not base64, a method the platform or this port's hashlib lacks."""
+    Raises ValueError saying what is wrong: a pid or device that is not ASCII text without '/'
+    (what res can hold), an et or ttl that is not a positive int, a clock that was never set
+    (a year before 2024), a key that is not base64, a method the platform or this port's
+    hashlib lacks."""
+    res = "products/" + _name(pid, "pid") + ("" if device is None else "/devices/" + _name(device, "device"))
     if et is None:
         now = unix_now()
         if now < CLOCK_SET:
             raise ValueError("clock not set: time.time() is %d s, before 2024; set the RTC (ntptime.settime())"
                              " before make()" % now)
-        et = now + ttl
+        et = now + _seconds(ttl, "ttl")
+    _seconds(et, "et")
     if not _is_base64(key):
         raise ValueError("access key is not base64: paste it as the OneNET console shows it")
-    res = "products/" + str(pid) + ("/devices/" + str(device) if device else "")
     sign = _sign(binascii.a2b_base64(key), et, method, res)
     if sign is None:
         raise ValueError("method %r: %s" % (method, _no_method(method)))
@@ -63,17 +70,37 @@ def make(pid, device, key, et=None, method="sha256", ttl=TTL):
             + "&sign=" + _quote(sign))
 
 
+def _name(value, what):
+    """value when res can hold it (what check() reads back): non-empty ASCII text without '/'."""
+    if not isinstance(value, str) or not value or "/" in value or max(value) >= "\x80":
+        raise ValueError("%s must be non-empty ASCII text without '/', not %s" % (what, repr(value)[:40]))
+    return value
+
+
+def _seconds(value, what):
+    """value when it is a positive int of at most 12 digits (as check() reads et); else ValueError."""
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < _TWELVE_DIGITS:
+        raise ValueError("%s must be a positive int of seconds, not %s" % (what, repr(value)[:40]))
+    return value
+
+
 def check(token, client_id=None, username=None, key=None, now=None):
     """[(code, why), ...]: the platform codes a connect with this token would be refused with,
     each with a one-line reason; [] when none is predicted. client_id and username are the MQTT
     clientId (device name) and username (product ID), key the access key: each is checked when
-    given. now: Unix seconds (default: the clock; expiry is not judged on a clock never set).
-    Never raises. The checks load on first use (onenetlog.token_check)."""
+    given. now: Unix seconds as an int (anything else, None by default, a bool or an int
+    subclass too: the clock; expiry is not judged on a clock never set). Never raises: with
+    no heap left (MemoryError, heap_lock()) it returns NOT_CHECKED, code 0 (no platform code)
+    saying so. The checks load on first use (onenetlog.token_check)."""
     try:
         from .token_check import check
-    except Exception as err:  # MemoryError
+
+        return check(token, client_id, username, key, now if type(now) is int else None)
+    except MemoryError:
+        return NOT_CHECKED
+    except Exception as err:  # token_check missing from the install
         return [(1103, "token could not be checked (%s)" % type(err).__name__)]
-    return check(token, client_id, username, key, now)
+
 
 def _sign(key, et, method, res):
     """base64 of the HMAC of the token's string-to-sign, or None if the method is missing."""

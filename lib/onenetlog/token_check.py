@@ -52,14 +52,16 @@ def _check(tok, client_id, username, key, now):
     sign = _sign_text(sign, found)
     if et is not None:
         _expiry(et, unix_now() if now is None else now, found)
-    if key is not None and sign and res and et is not None and method in METHODS:
+    if key is not None and not _is_base64(_text(key)):
+        found.append((1106, "the key given is not base64: cannot verify the sign"))
+    elif key is not None and sign and res and et is not None and method in METHODS:
         _verify(_text(key), et, method, res, sign, found)
     return found
 
 
 def _et(et, found):
     """et as an int, or None after a finding."""
-    if et and (not et.isdigit() or len(et) > 12):
+    if et and (not et.isdigit() or max(et) > "9" or len(et) > 12):  # ASCII digits: isdigit() takes others
         found.append((1103, "et is not Unix seconds: %s" % et[:16]))
         return None
     return int(et) if et else None
@@ -126,8 +128,6 @@ def _expiry(et, now, found):
 
 def _verify(key, et, method, res, sign, found):
     """A 1106 when sign is not made with key; names a key used raw instead of base64-decoded."""
-    if not _is_base64(key):  # no access key: nothing to check the sign with
-        return
     good = _sign(binascii.a2b_base64(key), et, method, res)
     if good is None or good == sign:  # this port lacks the method: make() says so
         return

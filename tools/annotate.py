@@ -19,7 +19,8 @@ What counts as a status code (anchored contexts only; any other number is left a
 4. `"status": "NNN"` (trace-log records, where status is a string).
 5. umqtt's `MQTTException: N` alone on a line (the last line of a traceback of a refused
    connect): N is the MQTT CONNACK return code, explained from lib/onenetlog/connack.py.
-   The Logger's own CONNACK lines (`mqtt#5: not authorized | ... type=connack`) carry it.
+   The Logger's own CONNACK lines (`mqtt#5: not authorized | ... type=connack`) carry it:
+   found() gives their code as Connack(5), apart from the platform's codes (connack_of()).
 
 Contexts 2-4 count only for codes in the table; NNN may be decimal, dotted CoAP (`4.04`) or a
 CoAP byte (`0x84`), as the device accepts them. Each code is described once per line. The
@@ -36,9 +37,11 @@ MAX_LINE passes through unannotated, and so does a line that already carries an 
 (SEP).
 """
 
+import collections
 import re
 
 import onenetlog
+import onenetlog.mqtt
 from onenetlog_tools.source_data import ALIASES
 
 SEP = b"  ## "
@@ -66,6 +69,9 @@ WORD = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012345678
 CONTEXT = re.compile(b"|".join(p.pattern for p in (CODE_EQ, JSON_CODE, STATUS)))
 # A refused connect's traceback line (umqtt.simple, umqtt.robust): the CONNACK code in group 1.
 MQTT_EXCEPTION = re.compile(rb"^(?:[A-Za-z_][\w.]*\.)?MQTTException: (\d{1,3})(?=\r?$)", re.M)
+# The Logger's CONNACK line: a status line whose body ends its fields with this (before a note).
+CONNACK_TYPE = b" type=connack"
+NOTE = b" -- "
 COLORS = {40: b"\x1b[31m", 30: b"\x1b[33m", 20: b"\x1b[32m"}
 RESET = b"\x1b[0m"
 
@@ -120,6 +126,43 @@ def to_code(x):
     return onenetlog.code(x)
 
 
+class Connack(collections.namedtuple("Connack", "rc")):
+    """The MQTT CONNACK return code of a Logger's CONNACK line, as found() gives it: its own key,
+    apart from the platform code of the same number; str() is its label, `CONNACK 5`."""
+
+    __slots__ = ()
+    tag = "mqtt"
+
+    def __str__(self):
+        return "CONNACK %d" % self.rc
+
+    def level(self):
+        return onenetlog.mqtt.line_level(self.rc)
+
+    def message(self):
+        return onenetlog.mqtt.describe(self.rc, 0)
+
+    def onenet_why(self):
+        """The OneNET device-log codes that may stand behind it (None for 0 or an unknown code)."""
+        return onenetlog.mqtt.describe(self.rc).partition(" | ")[2] or None
+
+    def service(self, lang):
+        """The decoder's name of the MQTT access service, whose refusals CONNACK reports."""
+        return next((onenetlog.service(c, lang) for c in onenetlog.codes() if onenetlog.tag(c) == self.tag), None)
+
+
+def connack_of(line, m):
+    """Connack(rc) when the device status line (m: its DEVICE match, code not `?`) is a Logger's
+    CONNACK line: its body carries ` type=connack`, ending its fields, before any note; else None."""
+    at = line.find(CONNACK_TYPE, m.end())
+    if at < 0:
+        return None
+    end = at + len(CONNACK_TYPE)
+    if line[end:end + len(NOTE)] not in (b"", NOTE) or NOTE in line[m.end():at]:
+        return None
+    return Connack(int(m.group(1)))
+
+
 def meaning(code, lang, with_code=True):
     """Host text for code: the decoder's describe line (service, code, message, reason, step),
     or without service and code (for a device line that names them) message | reason | step."""
@@ -153,15 +196,16 @@ class Annotator:
     # -- one line ------------------------------------------------------------------------
     def found(self, line):
         """[(code, with_code)] for line (bytes, no line end), in order, each code once. code is
-        an int, or UNREADABLE for a device `#?`; with_code is False for the device's own status
-        code (its line already names the tag and the code)."""
+        an int, UNREADABLE for a device `#?`, or a Connack for a Logger's CONNACK line; with_code
+        is False for the device's own status code (its line already names the tag and the code)."""
         if b"\x1b" in line:
             line = ANSI.sub(b"", line)
         out = []
         m = DEVICE.match(line)
         if m:
             raw = m.group(1)
-            out.append((UNREADABLE if raw == b"?" else int(raw), False))
+            code = UNREADABLE if raw == b"?" else connack_of(line, m) or int(raw)
+            out.append((code, False))
         for g in CONTEXT.finditer(line):
             c = self._code(g.group(g.lastindex))
             if c in self._known and all(c != k for k, _ in out):

@@ -336,6 +336,23 @@ def count_codes(inp, a):
     return counts, total
 
 
+def code_row(c, n, lang):
+    """The summary's row of a platform code (or ann.UNREADABLE) seen on n lines."""
+    lvl = 30 if c == ann.UNREADABLE else onenetlog.level(c)
+    known = c != ann.UNREADABLE and onenetlog.known(c)
+    return {"code": c, "count": n, "level": LEVEL_NAMES[lvl],
+            "service_tag": (onenetlog.tag(c) if c != ann.UNREADABLE else None) or "?",
+            "service": onenetlog.service(c, lang) if known else None,
+            "message": (onenetlog.message(c) if known else
+                        "unreadable code" if c == ann.UNREADABLE else "unknown code")}
+
+
+def connack_row(c, n, lang):
+    """The summary's row of an MQTT CONNACK code (ann.Connack): code is its label, `CONNACK 5`."""
+    return {"code": str(c), "count": n, "level": LEVEL_NAMES[c.level()], "service_tag": c.tag,
+            "service": c.service(lang), "message": c.message()}
+
+
 def cmd_summary(args, style):
     a = ann.Annotator("en")
     inp = open_input(args.file)
@@ -344,15 +361,8 @@ def cmd_summary(args, style):
     finally:
         if inp is not sys.stdin.buffer:
             inp.close()
-    rows = []
-    for c, n in counts.items():
-        lvl = 30 if c == ann.UNREADABLE else onenetlog.level(c)
-        known = c != ann.UNREADABLE and onenetlog.known(c)
-        rows.append({"code": c, "count": n, "level": LEVEL_NAMES[lvl],
-                     "service_tag": (onenetlog.tag(c) if c != ann.UNREADABLE else None) or "?",
-                     "service": onenetlog.service(c, args.lang) if known else None,
-                     "message": (onenetlog.message(c) if known else
-                                 "unreadable code" if c == ann.UNREADABLE else "unknown code")})
+    rows = [connack_row(c, n, args.lang) if isinstance(c, ann.Connack) else code_row(c, n, args.lang)
+            for c, n in counts.items()]
     order = {"error": 0, "warning": 1, "info": 2}
     rows.sort(key=lambda r: (order[r["level"]], -r["count"], str(r["code"]).zfill(9)))
     svcs = {}
@@ -373,7 +383,8 @@ def cmd_summary(args, style):
     bar = "█" if (sys.stdout.encoding or "").lower().replace("-", "") in ("utf8", "utf16", "utf32") else "#"
     total = sum(r["count"] for r in rows)
     out = [style.bold(f"Status codes: {total} in {len(rows)} kinds")]
-    labels = [f"{LEVEL_MARKS[{'error': 40, 'warning': 30, 'info': 20}[r['level']]]} {str(r['code']):>4}  "
+    cw = max(4, max(len(str(r["code"])) for r in rows))
+    labels = [f"{LEVEL_MARKS[{'error': 40, 'warning': 30, 'info': 20}[r['level']]]} {str(r['code']):>{cw}}  "
               f"{r['service_tag']:<8} {r['message']}" for r in rows]
     out += _bars(labels, [r["count"] for r in rows], [r["level"] for r in rows], width, bar, style)
     out += ["", style.bold(f"Services: {len(svc_rows)}")]

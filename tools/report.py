@@ -42,6 +42,8 @@ LINE_TIME = re.compile(rb"(?:\x1b\[[0-9;]*m)?[DIWE] \((?:(\d{1,12})|(\d{4}-\d\d-
 # A status line from its start (annotate.DEVICE with the time's parts), for a whole block.
 STATUS_LINE = re.compile(rb"^[DIWE] \((?:(\d{1,12})|(\d{4}-\d\d-\d\d \d\d:\d\d):\d\d\.\d{3})\) [A-Za-z0-9_.\-]+"
                          rb"#(\d{1,9}|\?):(?: |(?=\r?\n)|\r?\Z)", re.M)
+# Where a Logger's CONNACK line may be: such lines go through found(), which tells them apart.
+CONNACK_TYPE = re.compile(re.escape(ann.CONNACK_TYPE))
 EPOCH = datetime.datetime(1970, 1, 1)
 
 
@@ -106,8 +108,9 @@ class Console:
 
     def _block(self, buf, end):
         """Count a block of whole lines. Status lines go through one regex in C; lines with a
-        code in another context (code=, "code":, "status":) or with colour go line by line
-        through the annotator's found(), as `onenetlog summary` counts them."""
+        code in another context (code=, "code":, "status":), with ` type=connack` (a CONNACK
+        line) or with colour go line by line through the annotator's found(), as `onenetlog
+        summary` counts them."""
         from onenetlog_tools.monitor import BOOT_RE, VERSION_RE
 
         for m in VERSION_RE.finditer(buf, 0, end):
@@ -117,7 +120,7 @@ class Console:
         if buf.find(b"\x1b", 0, end) >= 0:
             return self._lines(buf, end, None)
         rfind = buf.rfind
-        slow = {rfind(b"\n", 0, m.start()) + 1 for pattern in (ann.CODE_ANY, ann.STATUS)
+        slow = {rfind(b"\n", 0, m.start()) + 1 for pattern in (ann.CODE_ANY, ann.STATUS, CONNACK_TYPE)
                 for m in pattern.finditer(buf, 0, end)}
         status = self._lines(buf, end, slow) if slow else 0
         seen = {}  # (ticks minute or wall-clock text, raw code) -> lines
@@ -213,6 +216,8 @@ class Console:
 
 @functools.lru_cache(maxsize=MAX_CODES * 2)
 def code_level(code):
+    if isinstance(code, ann.Connack):
+        return code.level()
     return 30 if not isinstance(code, int) else onenetlog.level(code)
 
 
@@ -245,6 +250,9 @@ def code_rows(counts, examples, lang):
     """The summary's rows, errors first, then by count."""
     rows = []
     for code, n in counts.items():
+        if isinstance(code, ann.Connack):
+            rows.append(connack_row(code, n, examples, lang))
+            continue
         known = isinstance(code, int) and onenetlog.known(code)
         level = code_level(code)
         rows.append({
@@ -259,6 +267,14 @@ def code_rows(counts, examples, lang):
         })
     rows.sort(key=lambda r: (LEVELS.index({"error": 40, "warning": 30, "info": 20}[r["level"]]), -r["count"], str(r["code"])))
     return rows
+
+
+def connack_row(code, n, examples, lang):
+    """The summary's row of an MQTT CONNACK code (ann.Connack), labelled `CONNACK 5`: its
+    reason is the OneNET codes that may stand behind it."""
+    return {"code": str(code), "count": n, "level": LEVEL_NAMES[code.level()], "tag": code.tag,
+            "service": code.service(lang), "message": code.message(), "reason": code.onenet_why(),
+            "step": None, "example": _example(examples.get(code))}
 
 
 def _example(line):

@@ -15,7 +15,8 @@ what a reply or record holds from onenetlog.parse, loaded on first use.
 Each line is assembled in buffers the constructor makes and goes to each sink in one call:
 write(buf, off, n), else write(bytes), else write(str); a sink that takes part of a line (a
 UART's count) is given the rest. A line of a code (int, bytes, decimal str) or a plain line, with
-str notes and ids, allocates nothing: it works under micropython.heap_lock(). No call raises
+str notes and ids, allocates nothing: it works under micropython.heap_lock() (a topic as type= is
+not read then: type=?; a OneJSON reply is a line with code ? that says so). No call raises
 into the application: a line that cannot be made, a line logged from inside a sink, and a line
 a sink does not take whole are counted in Logger.dropped.
 """
@@ -190,8 +191,11 @@ class Logger:
                         from .parse import parse
 
                         code, note, id, trace, type = parse(code, note, id, trace, type)
-                    except MemoryError:  # heap locked or full
-                        code, note, type = b"", _UNREAD_NOTE, None
+                    except MemoryError:  # heap locked or full: a code keeps its line, a topic is type=?
+                        if not _wants_reading(code, None):
+                            type = "?"
+                        else:
+                            code, note, type = b"", _UNREAD_NOTE, None
                     except Exception:  # parse() reads any input: this is a safety net
                         code, type = b"", None
             except Exception:

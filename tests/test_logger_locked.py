@@ -28,3 +28,20 @@ def test_a_code_with_its_topic_under_heap_lock_keeps_its_code():
     assert out[-1] == "dropped 0", out
     head = "mqtt#1104: token expired | token已过期 type="
     assert [s[s.find(")") + 2:] for s in out[:-1]] == [head + "1.2", head + "?", head + "? -- n", head + "1.2", head + "?"], out
+
+
+INT_SUBCLASS_ID = """
+import onenetlog
+class I(int):
+    pass
+log = onenetlog.Logger(clock=False)
+log.status({"code": 305, "id": I(7)})
+log.status({"code": 305, "id": 7})
+log.status({"code": 305, "id": True})  # a bool is no id
+"""
+
+
+def test_an_int_subclass_id_is_shown_on_both_interpreters():
+    for out in (run_upy(INT_SUBCLASS_ID), run_cpy(INT_SUBCLASS_ID)):
+        ids = [s.split(" id=")[1].split()[0] if " id=" in s else None for s in out.splitlines()]
+        assert ids == ["7", "7", None], out

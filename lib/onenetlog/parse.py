@@ -236,7 +236,9 @@ def parse(code, note, id, trace, type):
         c = b" " + c
     if id is None:
         id = _read(field, doc, "id")
-        if not (isinstance(id, str) or isinstance(id, bytes) or id.__class__ is int):
+        if isinstance(id, int) and not isinstance(id, bool):
+            id = int(id)  # an int subclass: shown as the int
+        elif not (isinstance(id, str) or isinstance(id, bytes)):
             id = None
     if trace is None:
         trace = _read(field, doc, "trace_id")

@@ -30,6 +30,35 @@ def test_a_code_with_its_topic_under_heap_lock_keeps_its_code():
     assert [s[s.find(")") + 2:] for s in out[:-1]] == [head + "1.2", head + "?", head + "? -- n", head + "1.2", head + "?"], out
 
 
+CONNACK_LOCKED = """
+import micropython
+import onenetlog
+class MQTTException(Exception):
+    pass
+def run():
+    log = onenetlog.Logger(clock=False)
+    refused = MQTTException(5)
+    log.status(refused)  # warm-up: onenetlog.mqtt loaded, the line's head made once
+    log.status(0, type="connack")
+    micropython.heap_lock()
+    log.status(refused)
+    log.status(5, type="connack")
+    log.status(0, "up", type="connack")
+    micropython.heap_unlock()
+    print("dropped", log.dropped)
+run()
+"""
+
+
+def test_connack_lines_under_heap_lock_after_a_warm_up():
+    out = run_upy(CONNACK_LOCKED).splitlines()
+    assert out[-1] == "dropped 0", out
+    got = [s[s.find(")") + 2:] for s in out[2:-1]]
+    assert [s[:17] for s in got] == ["mqtt#5: not autho"] * 2 + ["mqtt#0: accepted "], got
+    assert got[0] == got[1] == out[0][out[0].find(")") + 2:] and got[0].endswith(" type=connack"), out
+    assert got[2] == "mqtt#0: accepted type=connack -- up" and out[2].startswith("E ") and out[4].startswith("I ")
+
+
 INT_SUBCLASS_ID = """
 import onenetlog
 class I(int):

@@ -260,10 +260,8 @@ class Logger:
             return self._stamp(level)
         if code.__class__ is not int and isinstance(code, int) and not isinstance(code, bool):
             code = int(code)  # an int subclass
-        if type is not None and type.__class__ is str and type == "connack":  # from onenetlog.mqtt
-            from .mqtt import make_line
-
-            return make_line(self, level, msg, code, type)
+        if type is not None and type.__class__ is str and type == "connack":  # by onenetlog.mqtt
+            return onenetlog.mqtt.make_line(self, level, msg, code, type)  # once loaded, no import
         if code.__class__ is int and code == self._held_code:  # in the line buffer already
             if level == _OWN_LEVEL:
                 level = self._held_level

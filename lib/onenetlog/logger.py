@@ -15,10 +15,11 @@ what a reply or record holds from onenetlog.parse, loaded on first use.
 Each line is assembled in buffers the constructor makes and goes to each sink in one call:
 write(buf, off, n), else write(bytes), else write(str); a sink that takes part of a line (a
 UART's count) is given the rest. A line of a code (int, bytes, decimal str) or a plain line, with
-str notes and ids, allocates nothing: it works under micropython.heap_lock() (a topic as type= is
-not read then: type=?; a OneJSON reply is a line with code ? that says so). No call raises
-into the application: a line that cannot be made, a line logged from inside a sink, and a line
-a sink does not take whole are counted in Logger.dropped.
+str notes and ids, allocates nothing: it works under micropython.heap_lock() (of a topic as type=,
+only the one read last has its type then, another is type=?; a OneJSON reply is a line with
+code ? that says so; a CONNACK line, once its code was logged). No call raises into the
+application: a line that cannot be made, a line logged from inside a sink, and a line a sink
+does not take whole are counted in Logger.dropped.
 """
 
 # The ports' stubs give io.BytesIO no stream methods (seek, write, readinto, tell).
@@ -191,9 +192,12 @@ class Logger:
                         from .parse import parse
 
                         code, note, id, trace, type = parse(code, note, id, trace, type)
-                    except MemoryError:  # heap locked or full: a code keeps its line, a topic is type=?
+                    except MemoryError:  # heap locked or full: a code keeps its line
                         if not _wants_reading(code, None):
-                            type = "?"
+                            try:  # the topic read last is kept there
+                                type = onenetlog.parse.btype(type)
+                            except Exception:
+                                type = "?"
                         else:
                             code, note, type = b"", _UNREAD_NOTE, None
                     except Exception:  # parse() reads any input: this is a safety net

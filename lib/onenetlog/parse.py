@@ -192,8 +192,23 @@ def field(doc, key):
     return _value(doc, at, end)
 
 
+_topic = None  # the topic btype() read last (str or bytes), and its type: read again, it
+_topic_type = None  # costs no heap (the Logger's status() of a code and its topic, under heap_lock)
+
+
 def btype(topic):
     """Business type ("1.2") of an MQTT or CoAP topic (str or bytes), or None."""
+    global _topic, _topic_type
+    if topic == _topic:
+        return _topic_type
+    t = _btype(topic)
+    if topic.__class__ is str or topic.__class__ is bytes:
+        _topic_type = t
+        _topic = topic
+    return t
+
+
+def _btype(topic):
     if isinstance(topic, str):
         topic = topic.encode()
     if not (isinstance(topic, bytes) or isinstance(topic, bytearray)):

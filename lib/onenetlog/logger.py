@@ -15,9 +15,11 @@ what a reply or record holds from onenetlog.parse, loaded on first use.
 Each line is assembled in buffers the constructor makes and goes to each sink in one call:
 write(buf, off, n), else write(bytes), else write(str); a sink that takes part of a line (a
 UART's count) is given the rest. A line of a code (int, bytes, decimal str) or a plain line, with
-str notes and ids, allocates nothing: it works under micropython.heap_lock(). No call raises
-into the application: a line that cannot be made, a line logged from inside a sink, and a line
-a sink does not take whole are counted in Logger.dropped.
+str notes and ids, allocates nothing: it works under micropython.heap_lock() (of a topic as type=,
+only the one read last has its type then, another is type=?; a OneJSON reply is a line with
+code ? that says so; a CONNACK line, once its code was logged). No call raises into the
+application: a line that cannot be made, a line logged from inside a sink, and a line a sink
+does not take whole are counted in Logger.dropped.
 """
 
 # The ports' stubs give io.BytesIO no stream methods (seek, write, readinto, tell).
@@ -190,8 +192,14 @@ class Logger:
                         from .parse import parse
 
                         code, note, id, trace, type = parse(code, note, id, trace, type)
-                    except MemoryError:  # heap locked or full
-                        code, note, type = b"", _UNREAD_NOTE, None
+                    except MemoryError:  # heap locked or full: a code keeps its line
+                        if not _wants_reading(code, None):
+                            try:  # the topic read last is kept there
+                                type = onenetlog.parse.btype(type)
+                            except Exception:
+                                type = "?"
+                        else:
+                            code, note, type = b"", _UNREAD_NOTE, None
                     except Exception:  # parse() reads any input: this is a safety net
                         code, type = b"", None
             except Exception:
@@ -256,10 +264,8 @@ class Logger:
             return self._stamp(level)
         if code.__class__ is not int and isinstance(code, int) and not isinstance(code, bool):
             code = int(code)  # an int subclass
-        if type is not None and type.__class__ is str and type == "connack":  # from onenetlog.mqtt
-            from .mqtt import make_line
-
-            return make_line(self, level, msg, code, type)
+        if type is not None and type.__class__ is str and type == "connack":  # by onenetlog.mqtt
+            return onenetlog.mqtt.make_line(self, level, msg, code, type)  # once loaded, no import
         if code.__class__ is int and code == self._held_code:  # in the line buffer already
             if level == _OWN_LEVEL:
                 level = self._held_level

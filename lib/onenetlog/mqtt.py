@@ -43,16 +43,33 @@ def head(x, tag, verbose=1):
 def make_line(log, level, note, x, type):
     """Logger._make() of a CONNACK line, in the Logger's buffers (kept here, loaded with the first
     such line, so that the Logger's import stays in its heap budget): the head, then its type and
-    the note -> where the line starts in the line buffer, or -1 when its level is not logged."""
-    line = head(x, log._service_tags and b"mqtt" or log.name, log._decode_flags & 8)  # 8: reason
+    the note -> where the line starts in the line buffer, or -1 when its level is not logged.
+    Allocates nothing for a code whose line was made before (a str note, no pre-flight)."""
+    rc = rc_of(x)
+    line = _kept_head(log, rc)
     if level < 0:  # the code's own
-        level = line_level(rc_of(x))
+        level = line_level(rc)
     if level < log.level:
         return -1
     log._assembly.seek(0)
     log._assembly.write(line)
     log._add_parts(len(line), b" -- ", note, None, None, type)
     return log._stamp(level)
+
+
+def _kept_head(log, rc):
+    # head() of rc for log, kept on it for the codes of _connack (and 0 and no code), each made
+    # once: a CONNACK line after the first of its code is made under heap_lock too.
+    tag = log._service_tags and b"mqtt" or log.name
+    if getattr(log, "_connack_tag", None) is not tag:  # the first, or the log's name changed
+        log._connack_heads = {}
+        log._connack_tag = tag
+    line = log._connack_heads.get(rc)
+    if line is None:
+        line = head(rc, tag, log._decode_flags & 8)  # 8: the reason
+        if rc is None or rc <= _connack.HIGHEST:
+            log._connack_heads[rc] = line
+    return line
 
 
 def line_level(rc):

@@ -192,8 +192,23 @@ def field(doc, key):
     return _value(doc, at, end)
 
 
+_topic = None  # the topic btype() read last (str or bytes), and its type: read again, it
+_topic_type = None  # costs no heap (the Logger's status() of a code and its topic, under heap_lock)
+
+
 def btype(topic):
     """Business type ("1.2") of an MQTT or CoAP topic (str or bytes), or None."""
+    global _topic, _topic_type
+    if topic == _topic:
+        return _topic_type
+    t = _btype(topic)
+    if topic.__class__ is str or topic.__class__ is bytes:
+        _topic_type = t
+        _topic = topic
+    return t
+
+
+def _btype(topic):
     if isinstance(topic, str):
         topic = topic.encode()
     if not (isinstance(topic, bytes) or isinstance(topic, bytearray)):
@@ -236,7 +251,9 @@ def parse(code, note, id, trace, type):
         c = b" " + c
     if id is None:
         id = _read(field, doc, "id")
-        if not (isinstance(id, str) or isinstance(id, bytes) or id.__class__ is int):
+        if isinstance(id, int) and not isinstance(id, bool):
+            id = int(id)  # an int subclass: shown as the int
+        elif not (isinstance(id, str) or isinstance(id, bytes)):
             id = None
     if trace is None:
         trace = _read(field, doc, "trace_id")

@@ -455,6 +455,21 @@ def write_layout(lib_dir=LIB_DIR):
     return changed
 
 
+def _write(path, data):
+    """Write data (bytes) to path -> path."""
+    with open(path, "wb") as f:
+        f.write(data)
+    return path
+
+
+def _differs(path, data):
+    """Whether the checked-in file at path is missing or is not data (bytes)."""
+    if not os.path.exists(path):
+        return True
+    with open(path, "rb") as f:
+        return f.read() != data
+
+
 def write_tier(tier, out_dir, inline=False, src=None):
     """Write out_dir/table.py (+ table.bin) -> list of written paths."""
     t = pack(src or load_source(), tier)
@@ -465,24 +480,14 @@ def write_tier(tier, out_dir, inline=False, src=None):
     bin_path = os.path.join(out_dir, "table.bin")
     if inline and os.path.exists(bin_path):
         os.remove(bin_path)
-    written = []
-    for name, data in files.items():
-        path = os.path.join(out_dir, name)
-        with open(path, "wb") as f:
-            f.write(data)
-        written.append(path)
-    return written
+    return [_write(os.path.join(out_dir, name), data) for name, data in files.items()]
 
 
 def stale(out_dir=LIB_DIR, tier="full", src=None):
     """Names of checked-in files that differ from a fresh generation."""
     t = pack(src or load_source(), tier)
     want = {"table.py": render(t), "table.bin": t["blob"]}
-    bad = []
-    for name, data in want.items():
-        path = os.path.join(out_dir, name)
-        if not os.path.exists(path) or open(path, "rb").read() != data:
-            bad.append(path)
+    bad = [os.path.join(out_dir, name) for name, data in want.items() if _differs(os.path.join(out_dir, name), data)]
     for name in DECODER_MODULES:
         path = os.path.join(out_dir, name)
         if os.path.exists(path):
@@ -530,16 +535,11 @@ def connack_module(path=CONNACK_TOML):
 def connack_stale(out_dir=LIB_DIR, path=CONNACK_TOML):
     """[the checked-in connack.py] if it differs from a fresh generation, else []."""
     target = os.path.join(out_dir, CONNACK_PY)
-    if os.path.exists(target) and open(target, "rb").read() == connack_module(path):
-        return []
-    return [target]
+    return [target] if _differs(target, connack_module(path)) else []
 
 
 def write_connack(out_dir=LIB_DIR, path=CONNACK_TOML):
-    target = os.path.join(out_dir, CONNACK_PY)
-    with open(target, "wb") as f:
-        f.write(connack_module(path))
-    return target
+    return _write(os.path.join(out_dir, CONNACK_PY), connack_module(path))
 
 
 # -- the parsed sources for the host tools ---------------------------------------------------
@@ -568,16 +568,12 @@ def render_host_data(src):
 
 
 def write_host_data(src, path=HOST_DATA):
-    with open(path, "wb") as f:
-        f.write(render_host_data(src))
-    return path
+    return _write(path, render_host_data(src))
 
 
 def host_data_stale(src, path=HOST_DATA):
     """[path] if the checked-in host data differs from a fresh generation, else []."""
-    if not os.path.exists(path) or open(path, "rb").read() != render_host_data(src):
-        return [path]
-    return []
+    return [path] if _differs(path, render_host_data(src)) else []
 
 
 def main(argv=None):
@@ -589,19 +585,20 @@ def main(argv=None):
     ap.add_argument("--table", default=TABLE_MD, help="the platform's table (default source/device-log-status-codes.md)")
     ap.add_argument("--overlay", default=OVERLAY, help="our English text and type codes (default source/overlay.toml)")
     a = ap.parse_args(argv)
+    checked_in = os.path.abspath(a.out) == LIB_DIR  # the default: also the files beside the table
     try:
         src = load_source(a.table, a.overlay)
         if a.check:
             bad = stale(a.out, a.tier, src)
-            bad += host_data_stale(src) + connack_stale() if a.out == LIB_DIR else []
+            bad += host_data_stale(src) + connack_stale() if checked_in else []
             for p in bad:
                 print(f"stale: {p} (run `make table`)", file=sys.stderr)
             return 1 if bad else 0
         written = write_tier(a.tier, a.out, a.inline, src)
-        written += [write_host_data(src), write_connack()] if a.out == LIB_DIR else []
+        written += [write_host_data(src), write_connack()] if checked_in else []
         for p in written:
             print(f"{os.path.getsize(p):6d}  {os.path.relpath(p)}")
-        if os.path.abspath(a.out) == LIB_DIR:
+        if checked_in:
             for p in write_layout():
                 print(f"layout  {os.path.relpath(p)}")
     except SourceError as e:

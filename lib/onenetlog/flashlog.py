@@ -89,10 +89,11 @@ class FlashLog:
                 self.dropped += 1
                 return 0
             k = n - 1 if buf[off + n - 1] == _NEWLINE else n  # the line without its newline
-            room = self.size // 2 - _HEADER - 1
+            half = self.size // 2
+            room = half - _HEADER - 1
             if k > room:
                 k = room - _partial(buf, off, room)
-            if self._end + k + 1 > self.size // 2:
+            if self._end + k + 1 > half:
                 self._rotate()
             f = self._cur
             f.seek(self._end)
@@ -151,7 +152,8 @@ class FlashLog:
         f.flush()
         for i in range(len(_MAGIC)):
             piece[i] = _MAGIC[i]
-        _put_number(piece, _GEN_AT, _DIGITS, _next_gen(self._gen))
+        gen = _next_gen(self._gen)
+        _put_number(piece, _GEN_AT, _DIGITS, gen)
         _put_number(piece, _SIZE_AT, _DIGITS, self.size)
         _put_number(piece, _CHECK_AT, _CHECK_DIGITS, _check(piece))
         piece[_HEADER - 1] = _NEWLINE
@@ -160,7 +162,7 @@ class FlashLog:
         f.flush()
         self._old = self._cur
         self._cur = f
-        self._gen = _next_gen(self._gen)
+        self._gen = gen
         self._end = _HEADER
 
     def _data_end(self, f):

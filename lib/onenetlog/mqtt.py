@@ -84,11 +84,14 @@ def preflight(client, key=None, now=None):
     return _token.check(client.pswd, client.client_id, client.user, key, now)
 
 
+_PRE = "pre-flight: "  # what a note of the token check starts with
+
+
 def note(findings):
     """The pre-flight findings as one note: 'pre-flight: 1104 expired ...; 1114 ...' ('' if none)."""
     if not findings:
         return ""
-    return "pre-flight: " + "; ".join("%d %s" % (code, why) for code, why in findings)
+    return _PRE + "; ".join("%d %s" % (code, why) for code, why in findings)
 
 
 def connect(client, log=None, key=None, clean_session=True, now=None):
@@ -97,7 +100,7 @@ def connect(client, log=None, key=None, clean_session=True, now=None):
     findings = preflight(client, key, now)
     if log is not None:
         for code, why in findings:
-            log.status(code, note="pre-flight: " + why)
+            log.status(code, note=_PRE + why)
     try:
         client.connect(clean_session)
     except Exception as err:

@@ -253,8 +253,6 @@ class Annotator:
 
     def _connack(self, rc):
         """The annotation of umqtt's MQTTException(rc): `CONNACK rc meaning | OneNET codes`."""
-        import onenetlog.mqtt
-
         text = b"CONNACK %d %s" % (rc, onenetlog.mqtt.describe(rc).encode())
         return SEP + (COLORS[40] + text + RESET if self.color else text)
 

@@ -214,11 +214,6 @@ def compare_hashes(want, got):
         raise DeployError(f"verify: {len(bad)} file(s) differ on the board, first {bad[0]} ({got.get(bad[0], 'no answer')})")
 
 
-def host_version(tier):
-    """VERSION of this tier's table as the host generates it."""
-    return build.table_version(tier)
-
-
 def check(marks, tier, expect_version):
     """Lines to print about the board's import; warns on a version mismatch."""
     got = {k: marks.get(k, ["?"])[0] for k in ("VERSION", "TIER", "CODES", "SAMPLE")}
@@ -247,7 +242,7 @@ def deploy(tier, port, target, main_dir, folder, timeout):
     compare_hashes(want, board_hashes(marks))
     lines += [f"{os.path.getsize(os.path.join(folder, rel)):8d}  sha256 ok  {dest}"
               for rel, dest in sorted(mapping.items())]
-    return lines + check(marks, tier, host_version(tier))
+    return lines + check(marks, tier, build.table_version(tier))
 
 
 def main(argv=None):

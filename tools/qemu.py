@@ -32,7 +32,7 @@ from onenetlog_tools.ptybridge import kill_group
 ROOT = build.ROOT
 BUILD_DIR = os.path.join(ROOT, "build", "qemu")
 TARBALLS = os.path.join(os.path.dirname(ROOT), "shared", "micropython", "micropython-*-qemu-subset.tar.gz")
-MANIFEST = os.path.join(ROOT, "board", "manifest.py")
+MANIFEST = build.BOARD_MANIFEST
 QEMUFS = os.path.join(ROOT, "board", "qemu", "qemufs.py")
 BOARD = "MPS2_AN385"
 MACHINE = "mps2-an385"

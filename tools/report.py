@@ -27,6 +27,7 @@ import sys
 import onenetlog
 from onenetlog_tools import annotate as ann
 from onenetlog_tools import tracelog
+from onenetlog_tools.monitor import BOOT_RE, VERSION_RE, host_versions
 
 EXPORT_SUFFIXES = (".json", ".jsonl", ".ndjson")
 LEVELS = (40, 30, 20)  # error, warning, info: the order of the summary and of the chart's stack
@@ -111,8 +112,6 @@ class Console:
         code in another context (code=, "code":, "status":), with ` type=connack` (a CONNACK
         line) or with colour go line by line through the annotator's found(), as `onenetlog
         summary` counts them."""
-        from onenetlog_tools.monitor import BOOT_RE, VERSION_RE
-
         for m in VERSION_RE.finditer(buf, 0, end):
             key = (m.group(1).decode().lower(), (m.group(2) or b"").decode().lower() or None)
             self.versions[key] = self.versions.get(key, 0) + 1
@@ -148,7 +147,10 @@ class Console:
         return status
 
     def _code(self, raw):
-        code = ann.UNREADABLE if raw == b"?" else int(raw)
+        return self._fold(ann.UNREADABLE if raw == b"?" else int(raw))
+
+    def _fold(self, code):
+        """code, or OTHER_CODES once MAX_CODES codes are counted and code is not one of them."""
         if code not in self.counts and len(self.counts) >= MAX_CODES:
             return OTHER_CODES
         return code
@@ -179,8 +181,7 @@ class Console:
             line = ann.ANSI.sub(b"", line)
         bins, minute = self._when(line)
         for code, _with in codes:
-            if code not in self.counts and len(self.counts) >= MAX_CODES:
-                code = OTHER_CODES
+            code = self._fold(code)
             self.counts[code] = self.counts.get(code, 0) + 1
             self.examples[code] = line[:EXAMPLE_CHARS * 4]
             level = code_level(code)
@@ -391,7 +392,7 @@ def _record_row(rec, lang):
     tname = tracelog.type_text(t, lang)
     if tname is None and rec.get("type_mean"):
         tname = f"{tracelog.safe(rec['type_mean'])} (platform's name)"
-    code = ann.to_code(status) if isinstance(status, (str, int)) and not isinstance(status, bool) else None
+    code = tracelog.status_code(status)
     body = tracelog.content(rec)
     details = []
     if isinstance(body, dict):
@@ -407,7 +408,6 @@ def _record_row(rec, lang):
 
 def versions(found):
     """[{version, tier, times, host, matches}] of the versions the board reported."""
-    from onenetlog_tools.monitor import host_versions
 
     host = host_versions()
     out = []
@@ -438,7 +438,7 @@ def build(paths, lang):
     examples = dict(console.examples)
     for rec in export.records:
         status = rec.get("status")
-        code = ann.to_code(status) if isinstance(status, (str, int)) and not isinstance(status, bool) else None
+        code = tracelog.status_code(status)
         if code is not None:
             counts[code] = counts.get(code, 0) + 1
     rows = code_rows(counts, examples, lang)

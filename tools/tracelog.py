@@ -149,9 +149,14 @@ def content(rec):
     return raw
 
 
+def status_code(status):
+    """A record's status as a code (an int), or None when it is no code (bools, other types)."""
+    return to_code(status) if isinstance(status, (str, int)) and not isinstance(status, bool) else None
+
+
 def status_text(status, lang):
     """(level, text) for a record's status: code, message, reason and step from the decoder."""
-    code = to_code(status) if isinstance(status, (str, int)) and not isinstance(status, bool) else None
+    code = status_code(status)
     if code is None or not onenetlog.known(code):
         return 30, None
     parts = [p for p in (onenetlog.message(code), onenetlog.reason(code, lang), onenetlog.hint(code, lang))

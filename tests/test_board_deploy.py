@@ -42,6 +42,7 @@ def decode_all(port, lib, *before):
         "sys.path.pop(0)\n"
         "print(json.dumps(['file', onenetlog.__file__]))\n"
         "print(json.dumps(['codes', onenetlog.codes()]))\n"
+        "print(json.dumps(['in_place', onenetlog._in_place]))\n"  # lines read where the table is
         f"for c in {onenetlog.codes()!r}:\n"
         f"    for lang in {LANGS!r}:\n"
         "        print(json.dumps([c, lang, onenetlog.describe(c, lang)]))\n"
@@ -50,8 +51,8 @@ def decode_all(port, lib, *before):
     text = done.stdout.decode("utf-8")
     assert done.returncode == 0, text[-500:] + done.stderr.decode("utf-8", "replace")
     rows = [json.loads(line) for line in text.splitlines() if line.startswith("[")]
-    head = {r[0]: r[1] for r in rows[:2]}
-    return head, {(c, lang): line for c, lang, line in rows[2:]}
+    head = {r[0]: r[1] for r in rows[:3]}
+    return head, {(c, lang): line for c, lang, line in rows[3:]}
 
 
 def host_lines():

@@ -6,6 +6,7 @@ import random
 import pytest
 
 import onenetlog
+from upy import run_cpy, run_upy
 
 
 def test_describe_a_token_error_in_both_languages():
@@ -164,3 +165,43 @@ def test_submodules_load_through_the_package():
               "print(hasattr(onenetlog, 'no_such_module'))")
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["FlashLog", "404", "False"]
+
+
+# Every joined line (the Logger's form, flag 256 with the code) against one assembled from the
+# str answers: with the tag, the service's name or neither before the code, each choice of
+# text parts, ASCII or not, on a tier with English and one without; the same on both
+# interpreters. (Runs of parts from the message on take the Logger's two-write path.)
+JOINED = """
+import onenetlog, io
+r = onenetlog.reason(1104, "en")
+has_en = r is not None and all(ord(ch) < 128 for ch in r)
+def expected(c, lang, head, texts, ascii):
+    lang = "en" if ascii and has_en else lang
+    parts = [onenetlog.message(c)] if texts & 1 else []
+    if not ascii or has_en:
+        parts += [onenetlog.reason(c, lang)] if texts & 2 else []
+        parts += [onenetlog.hint(c, lang)] if texts & 4 else []
+    parts = [p for p in parts if p]
+    name = onenetlog.tag(c) if ascii and not has_en else onenetlog.service(c, lang)  # ASCII: else the tag
+    before = onenetlog.tag(c) + "#" if head == 129 else name + "#" if head == 1 else ""
+    return before + str(c) + ":" + (" " + " | ".join(parts) if parts else "")
+bad = 0
+for c in onenetlog.codes():
+    for lang in ("zh", "en"):
+        for head in (0, 129, 1):
+            for texts in range(8):
+                for ascii in (0, 32):
+                    s = io.StringIO()
+                    onenetlog.write(s, c, lang, 256 | 2 | head | texts << 2 | ascii)
+                    if s.getvalue() != expected(c, lang, head, texts, ascii):
+                        bad += 1
+                        if bad < 4:
+                            print(c, lang, head, texts, ascii, repr(s.getvalue()), repr(expected(c, lang, head, texts, ascii)))
+print("bad", bad)
+"""
+
+
+@pytest.mark.parametrize("tier", ["full", "zh"])
+def test_every_joined_line_is_its_parts(tier):
+    got = run_upy(JOINED, tier, heap="128k")
+    assert got == run_cpy(JOINED, tier) and got.splitlines()[-1] == "bad 0", got

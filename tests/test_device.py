@@ -198,6 +198,9 @@ def test_inline_table_answers_like_table_bin(tmp_path):
     inline = run_upy(script, cwd=str(tmp_path / "freeze-full"), heap="256k")  # compiles .py
     assert inline == run_upy(script, "full")
     assert "token已过期" in inline and "table.bin" not in inline
+    where = "import onenetlog\nprint(onenetlog._in_place, len(onenetlog._window) == len(onenetlog.table.DATA))"
+    assert run_upy(where, cwd=str(tmp_path / "freeze-full"), heap="256k") == "True True\n"  # read in place
+    assert run_upy(where.replace("len(onenetlog.table.DATA)", "onenetlog._largest_block"), "full") == "False True\n"
 
 
 # Hostile input (issue 9), the same script on both interpreters: each line raised or answered
@@ -246,6 +249,20 @@ def test_describe_under_heap_lock_is_none_as_documented_and_write_works():
                   "micropython.heap_unlock()\nprint(d, m, n)\nprint(onenetlog.describe(1104, 'en'))", "full")
     line = "MQTT access 1104 token expired | Token has expired | Check the token's expiry time (et)"
     assert out.splitlines() == [line, "None None 40", line]
+
+
+@pytest.mark.parametrize("run", [run_upy, run_cpy])
+def test_the_map_of_lazy_names_unloads_once_a_name_is_bound(run):
+    """The package's __getattr__ loads _lazy.py for a name it lacks; once the name is bound the
+    map unloads (no heap between lookups), and `from onenetlog import flashlog` works."""
+    out = run("import sys, onenetlog\n"
+              "print('onenetlog._lazy' in sys.modules)\n"
+              "onenetlog.describe(1104)\n"
+              "print('onenetlog._lazy' in sys.modules, 'describe' in onenetlog.__dict__)\n"
+              "from onenetlog import flashlog\n"
+              "print('onenetlog._lazy' in sys.modules, flashlog.__name__)\n"
+              "try:\n    onenetlog.no_such_name\nexcept AttributeError:\n    print('AttributeError')\n")
+    assert out.splitlines() == ["False", "False True", "False onenetlog.flashlog", "AttributeError"]
 
 
 def test_after_one_str_answer_the_others_need_no_heap_to_be_found():

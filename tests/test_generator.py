@@ -145,7 +145,8 @@ def test_inline_puts_the_data_into_the_module(tmp_path):
 
 
 def test_each_code_has_its_finished_line_per_language_in_its_block():
-    """The layout: LINE_AT[i] is code i's block, a line per language, each the describe() line."""
+    """The layout: LINE_AT[i] is code i's block, a line per language, each the Logger's head and
+    the describe() line."""
     s = g.load_source()
     t = g.pack(s, "full")
     L, blob, svc = g.L, t["blob"], s["services"]
@@ -154,12 +155,13 @@ def test_each_code_has_its_finished_line_per_language_in_its_block():
         for lang in ("zh", "en"):
             head = blob[at:at + L["LINE_HEAD"]]
             size = int.from_bytes(head[L["LINE_SIZE"]:L["LINE_SIZE"] + 2], "little")
-            tag_len = head[L["LINE_TAG"]]
+            tag_len, head_len = head[L["LINE_TAG"]], head[L["LINE_JOINED"]]
             text = blob[at + L["LINE_HEAD"]:at + L["LINE_HEAD"] + size]
             assert text[:tag_len].decode() == svc[c["service"]]["tag"]
+            assert text[tag_len:head_len].decode() == f"#{c['code']}: "
             want = f"{svc[c['service']][lang]} {c['code']} {c['message']} | {c['reason_' + lang]}"
             want += f" | {c['hint_' + lang]}" if c["hint_" + lang] else ""
-            assert text[tag_len:].decode() == want + "\n"
+            assert text[head_len:].decode() == want + "\n"
             at += L["LINE_HEAD"] + size
 
 

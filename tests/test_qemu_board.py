@@ -35,8 +35,9 @@ def board(request):
 def test_frozen_library_decodes_every_code_like_cpython(board):
     b, tier = board
     where = b.run("import onenetlog, onenetlog.table as t, os\n"
-                  "print(onenetlog.__file__, onenetlog.TIER, t.DATA is not None, 'onenetlog' in os.listdir())")
-    assert where.split() == ["onenetlog/__init__.py", tier, "True", "False"]  # frozen, text inline
+                  "print(onenetlog.__file__, onenetlog.TIER, t.DATA is not None, 'onenetlog' in os.listdir(),"
+                  " onenetlog._in_place)")
+    assert where.split() == ["onenetlog/__init__.py", tier, "True", "False", "True"]  # frozen, text inline, read in place
     got, want = b.run(parity_script()), run_cpy(parity_script(), tier)
     assert got.count("\n") > 66 * 12
     assert got.splitlines() == want.splitlines()

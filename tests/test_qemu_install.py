@@ -50,7 +50,7 @@ def test_onenetlog_deploy_to_littlefs(board, dist):
     assert done.stdout.count("sha256 ok") == len(library)
     assert f"VERSION {onenetlog.VERSION} TIER full, 66 codes" in done.stdout and "warning" not in done.stdout
     head, lines = decode_all(board.port, "/lib")
-    assert head["file"] == "/lib/onenetlog/__init__.mpy"
+    assert head["file"] == "/lib/onenetlog/__init__.mpy" and head["in_place"] is False  # read into a window
     assert lines == host_lines()
 
 
@@ -68,6 +68,7 @@ def test_mpremote_romfs_deploy_runs_the_library_from_rom(board, dist):
     board.reset()  # the firmware mounts the new image at /rom
     head, lines = decode_all(board.port, "/rom/lib")
     assert head["file"] == "/rom/lib/onenetlog/__init__.mpy"
+    assert head["in_place"] is True  # table.bin read where it is in flash, no window
     assert lines == host_lines()
 
 

@@ -3,7 +3,8 @@
 `logging` 0.5.2 on the same firmware, and the flash each tier takes.
 python -m onenetlog_tools.bench --board qemu
 
-Every heap figure comes from a freshly reset interpreter, measured with gc as exact bytes.
+Every heap figure comes from a freshly reset interpreter, measured with gc, each name the step
+interns counted at its own size (tools/heapcost.py: the qstr pools' spare room left out).
 """
 
 import os
@@ -11,56 +12,53 @@ import subprocess
 import sys
 import tempfile
 
-from . import build, deploy, qemu, upylib
+from . import build, deploy, heapcost, qemu, upylib
 from .bench import folder_size, table
 
-# Run on the board after a reset, with LIB the folder to import from; the last line is the figures.
-ONENETLOG_HEAP = """
-import gc, sys
+# Run on the board after a reset, with LIB the folder to import from: a mark() (heapcost.MARK)
+# before and after each step.
+ONENETLOG_HEAP = heapcost.MARK + """
+import sys
 sys.path.insert(0, LIB)
-gc.collect()
-a = gc.mem_alloc()
+mark()
 import onenetlog
-gc.collect()
-b = gc.mem_alloc()
+mark()
 onenetlog.describe(1104)
-gc.collect()
-c = gc.mem_alloc()
+mark()
 from onenetlog.logger import Logger
 log = Logger()
 log.status(1104)
-gc.collect()
-d = gc.mem_alloc()
-print(b - a, c - b, d - c, d - a)
+mark()
 """
 # logging 0.5.2 imports utime for localtime() and time(), which this port (no RTC) lacks: a
 # stand-in giving both, made before the first reading so it is not counted.
-LOGGING_HEAP = """
-import gc, sys
+LOGGING_HEAP = heapcost.MARK + """
+import sys
 sys.path.insert(0, LIB)
 class utime:
     localtime = staticmethod(lambda secs=None: (2000, 1, 1, 0, 0, 0, 5, 1))
     time = staticmethod(lambda: 0)
 sys.modules["utime"] = utime
-gc.collect()
-a = gc.mem_alloc()
+mark()
 import logging
-gc.collect()
-b = gc.mem_alloc()
+mark()
+mark()
 log = logging.getLogger("mqtt")
 log.addHandler(logging.StreamHandler(sys.stdout))
 log.warning("1104 token expired")
-gc.collect()
-d = gc.mem_alloc()
-print(b - a, "-", d - b, d - a)
+mark()
 """
 HEAD = ["layout", "import B", "first describe() B", "a Logger and its first line B", "total B"]
 LOGGING = f"{upylib.PROJECT} {upylib.VERSION}"
 
 
-def measure(board, script, lib):
+def measure(board, script, lib, middle=True):
+    """[import, the middle step (or "-" without one), the last step, total]: bytes, names at
+    their own size, of a script with four marks, on a freshly reset board."""
     board.reset()
-    return board.run(f"LIB = {lib!r}\n" + script).split()[-4:]
+    m = heapcost.marks(board.run(f"LIB = {lib!r}\n" + script))
+    steps = [heapcost.between(m[k], m[k + 1], "qemu")[0] for k in range(3)]
+    return [steps[0], steps[1] if middle else "-", steps[2], heapcost.between(m[0], m[3], "qemu")[0]]
 
 
 def _copy(board, files, dest):
@@ -106,7 +104,7 @@ def heap_rows(work):
                           ("onenetlog full, .mpy in ROMFS (onenetlog build --romfs)", "/rom/lib")]:
             rows.append([name] + measure(board, ONENETLOG_HEAP, lib))
         for kind in ("py", "mpy"):
-            rows.append([f"logging ({LOGGING}), .{kind} on littlefs"] + measure(board, LOGGING_HEAP, f"/log{kind}"))
+            rows.append([f"logging ({LOGGING}), .{kind} on littlefs"] + measure(board, LOGGING_HEAP, f"/log{kind}", False))
     return rows
 
 
@@ -136,7 +134,7 @@ def bench_board(name="qemu"):
         flash = flash_rows(os.path.join(work, "flash"))
     board = f"qemu {qemu.BOARD} (Cortex-M3), {os.path.basename(qemu.builder().tree)}"
     return "\n\n".join([
-        table(f"Heap on the emulated board, {board}; gc.mem_alloc() after a reset", HEAD, heap),
+        table(f"Heap on the emulated board, {board}; gc.mem_alloc() after a reset, names at their own size", HEAD, heap),
         table(f"Flash per tier, {board}", ["tier", "firmware text B", "library in flash B",
                                            ".mpy files B (deploy)", "ROMFS image B"], flash)])
 

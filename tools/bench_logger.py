@@ -8,22 +8,29 @@ import shutil
 import subprocess
 import tempfile
 
-from . import build, upylib
+from . import build, heapcost, upylib
 from .ptybridge import find_micropython
 
 HEAP = "64k"
+FREEZE_HEAP = "128k"  # the freeze build's text is inline: 26 KB of RAM here (flash on a board)
 N = 20000  # lines per timing; each timing is the best of ROUNDS
 ROUNDS = 5
 
 # Timing, and the cold lines: each the next of every code, so none is in the logger's cache.
+# Timing: each round times every case once, in turn, so cases and baselines share the
+# machine's moods; a case's figure is its best round. The cold lines: each the next of every
+# code, so none is in the logger's cache.
 TIMING = """
-def best(fn):
-    r = []
+def rounds(cases):
+    best = [None] * len(cases)
     for _ in range(ROUNDS):
-        t = time.ticks_us()
-        fn()
-        r.append(time.ticks_diff(time.ticks_us(), t) / N)
-    return "%.2f" % min(r)
+        for k in range(len(cases)):
+            t = time.ticks_us()
+            cases[k][1]()
+            us = time.ticks_diff(time.ticks_us(), t) / N
+            best[k] = us if best[k] is None else min(best[k], us)
+    for k in range(len(cases)):
+        out(cases[k][0], "%.2f" % best[k])
 every = onenetlog.codes()
 def status_cold():
     for i in range(N):
@@ -32,7 +39,19 @@ uncached = Logger(sys.stdout, None, 10, "en", 1, False, False, False, 0)
 def status_cold_uncached():
     for i in range(N):
         uncached.status(every[i % len(every)])
+import io, logging
+cap = io.BytesIO()
+Logger(cap, None, 10, "en", 1, False, False, False).status(1104)
+line = str(cap.getvalue(), "utf-8")[:-1]
+lo = logging.getLogger("bench")
+lo.addHandler(logging.StreamHandler(sys.stdout))
+lo.setLevel(logging.DEBUG)
+text = "x" * max(0, len(line) - len("mqtt 1104 "))
+def logged():
+    for _ in range(N):
+        lo.warning("mqtt %d %s", 1104, text)
 """
+
 
 # Runs in the build folder with stdout to /dev/null (every line really goes through print /
 # write to it); figures go to stderr as "key value".
@@ -41,20 +60,8 @@ import gc, sys, time
 a = b = 0
 def out(k, v):
     sys.stderr.write("%s %s\\n" % (k, v))
-gc.collect()
-a = gc.mem_alloc()
-import onenetlog
-gc.collect()
-b = gc.mem_alloc()
-import onenetlog.logger
-gc.collect()
-out("import_logger", gc.mem_alloc() - b)
+import onenetlog, onenetlog.logger, logging
 Logger = onenetlog.logger.Logger
-gc.collect()
-a = gc.mem_alloc()
-import logging
-gc.collect()
-out("import_logging", gc.mem_alloc() - a)
 log = uncached = None
 gc.collect()
 a = gc.mem_alloc()
@@ -82,34 +89,17 @@ def status_note():
 def info():
     for _ in range(N):
         log.info("connected to the broker")
-import io
-cap = io.BytesIO()
-Logger(cap, None, 10, "en", 1, False, False, False).status(1104)
-line = str(cap.getvalue(), "utf-8")[:-1]
 cap = io.BytesIO()
 Logger(cap, None, 10, "en", 1, False, False, False).status(1104, "connect failed", N)
 noted = len(cap.getvalue()) - 1
 def printed():
     for _ in range(N):
         print(line)
-h = logging.StreamHandler(sys.stdout)
-lo = logging.getLogger("bench")
-lo.addHandler(h)
-lo.setLevel(logging.DEBUG)
-text = "x" * max(0, len(line) - len("mqtt 1104 "))
-def logged():
-    for _ in range(N):
-        lo.warning("mqtt %d %s", 1104, text)
 text2 = "x" * max(0, noted - len("mqtt 1104 "))
 def logged_note():
     for _ in range(N):
         lo.warning("mqtt %d %s", 1104, text2)
 out("len", len(line))
-out("status_same", best(status_same))
-out("status_changing", best(status_changing))
-out("status_cold", best(status_cold))
-out("status_cold_uncached", best(status_cold_uncached))
-out("status_changing_uncached", best(status_changing_uncached))
 class Calls:  # the price of the Logger's structure: one method call with three arguments
     def call(self, a, b, c):
         return a
@@ -120,15 +110,13 @@ def called():
 def looped():
     for _ in range(N):
         pass
-out("call", "%.2f" % (float(best(called)) - float(best(looped))))
+rounds([("status_same", status_same), ("status_changing", status_changing), ("status_cold", status_cold),
+        ("status_cold_uncached", status_cold_uncached), ("status_changing_uncached", status_changing_uncached),
+        ("status_note", status_note), ("info", info), ("print", printed), ("logging", logged),
+        ("logging_note", logged_note), ("called", called), ("looped", looped)])
 out("cache", len(log._cache.codes))
 out("codes", len(every))
-out("status_note", best(status_note))
 out("len_note", noted)
-out("logging_note", best(logged_note))
-out("info", best(info))
-out("print", best(printed))
-out("logging", best(logged))
 a = 0
 for i in range(2000):
     log.status(codes[i % 6], "n", i)
@@ -146,10 +134,11 @@ out("flat", gc.mem_alloc() - a)
 COLD = """
 import sys, time, onenetlog
 from onenetlog.logger import Logger
+def out(k, v):
+    sys.stderr.write("%s %s\\n" % (k, v))
 log = Logger(sys.stdout, None, 10, "en", 1, False, False, False)
 """ + TIMING + """
-sys.stderr.write("status_cold %s\\n" % best(status_cold))
-sys.stderr.write("status_cold_uncached %s\\n" % best(status_cold_uncached))
+rounds([("status_cold", status_cold), ("status_cold_uncached", status_cold_uncached), ("logging", logged)])
 """
 
 
@@ -164,7 +153,7 @@ def _prepare_freeze(work):
                 if name != "main.py":
                     build.compile_mpy(src, src[:-3] + ".mpy", name)
                 os.remove(src)
-    return path
+    return _add_logging(path)
 
 
 def _prepare(work):
@@ -173,18 +162,22 @@ def _prepare(work):
     path = os.path.join(work, "full")
     if os.path.exists(os.path.join(path, "main.py")):
         os.remove(os.path.join(path, "main.py"))
+    return _add_logging(path)
+
+
+def _add_logging(path):
+    """micropython-lib logging compiled to .mpy into path (the baseline); returns path."""
     upylib.install()
-    pkg = os.path.join(path, "logging")
-    os.makedirs(pkg)
+    os.makedirs(os.path.join(path, "logging"))
     for name in upylib.FILES:
         src = os.path.join(upylib.DEST, name)
         build.compile_mpy(src, os.path.join(path, name[:-3] + ".mpy"), name)
     return path
 
 
-def measure(path, n=N, script=SCRIPT):
+def measure(path, n=N, script=SCRIPT, heap=HEAP):
     """{key: figure} from one run of script in path, n lines per timing."""
-    done = subprocess.run([find_micropython(), "-X", f"heapsize={HEAP}", "-c", f"N = {n}\nROUNDS = {ROUNDS}\n" + script],
+    done = subprocess.run([find_micropython(), "-X", f"heapsize={heap}", "-c", f"N = {n}\nROUNDS = {ROUNDS}\n" + script],
                           cwd=path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=600)
     if done.returncode != 0:
         raise RuntimeError(done.stderr.strip()[-500:])
@@ -195,8 +188,11 @@ def bench_logger(n=N):
     """Rows: what, figure, baseline, baseline figure; n lines per timing."""
     work = tempfile.mkdtemp(prefix="bench-logger-")
     try:
-        m = measure(_prepare(work), n)
-        frozen = measure(_prepare_freeze(work), n, COLD)
+        path = _prepare(work)
+        m = measure(path, n)
+        m["import_logger"] = heapcost.measure(path, "import onenetlog.logger", "import onenetlog")[0]
+        m["import_logging"] = heapcost.measure(path, "import logging")[0]
+        frozen = measure(_prepare_freeze(work), n, COLD, FREEZE_HEAP)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     pr = float(m["print"])
@@ -209,7 +205,7 @@ def bench_logger(n=N):
         [f"µs status() line, each line the next of all {m['codes']} codes (decoded from table.bin; "
          f"the cache holds {m['cache']})", m["status_cold"], lg, m["logging"]],
         ["the same, freeze build (text inline in table.py: flash on a board; no reads)", frozen["status_cold"],
-         lg, m["logging"]],
+         lg, frozen["logging"]],
         ["the cold line with cache=0", m["status_cold_uncached"], "with the cache (above)", m["status_cold"]],
         ["the cold line with cache=0, freeze build", frozen["status_cold_uncached"], "with the cache (above)",
          frozen["status_cold"]],
@@ -219,9 +215,10 @@ def bench_logger(n=N):
          f"logging.warning() of a {m['len_note']}-char line", m["logging_note"]],
         ["µs info() plain line", m["info"], lg, m["logging"]],
         ["µs one method call with 3 arguments (a line of the code held makes 4: status, log, _make, "
-         "_stamp)", m["call"], "", ""],
-        ["import heap B, onenetlog.logger beyond the decoder", m["import_logger"],
-         f"import heap B, logging ({upylib.PROJECT} {upylib.VERSION}, .mpy)", m["import_logging"]],
+         "_stamp)", f"{float(m['called']) - float(m['looped']):.2f}", "", ""],
+        ["import heap B, onenetlog.logger beyond the decoder (names at their own size: tools/heapcost.py)",
+         m["import_logger"], f"import heap B, logging ({upylib.PROJECT} {upylib.VERSION}, .mpy)",
+         m["import_logging"]],
         ["heap B of a Logger, cache=0", m["logger_heap_uncached"], "of a Logger, default cache=512",
          m["logger_heap"]],
         ["heap growth B over 100,000 status() lines, after gc", m["flat"], "", ""],

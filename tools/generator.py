@@ -245,14 +245,16 @@ def _check_ascii(text, where):
 # decoder module (DECODER_MODULES), which reads every field through them. A const with a
 # leading underscore costs a board no heap; a public one in table.py would cost ~46 B each.
 LAYOUT = (
-    ("Every text in table.bin is a line: a header, the service's tag, then the finished line", None),
-    ("'<service> <code> <message> | <reason> | <step>\\n' of five parts (a service's own line has", None),
-    ("its name only); an absent part goes with its separator. A block holds a line per language.", None),
-    ("LINE_SIZE", 0, "u16: bytes after the header: the tag and the line, its newline included"),
-    ("LINE_TAG", 2, "u8: bytes of the tag"),
+    ("Every text in table.bin is a line: a header, the Logger's head 'tag#code: ' (a service's", None),
+    ("own line: its tag), then the finished line '<service> <code> <message> | <reason> | <step>\\n'", None),
+    ("of five parts (a service's own line has its name only); an absent part goes with its", None),
+    ("separator. A block holds a line per language.", None),
+    ("LINE_SIZE", 0, "u16: bytes after the header: the head and the line, its newline included"),
+    ("LINE_TAG", 2, "u8: bytes of the tag, the head's start"),
     ("LINE_LENS", 3, "u8 each: bytes of the five parts (0: absent)"),
     ("LINE_CHARS", 8, "u8 each: their characters"),
-    ("LINE_HEAD", 13, "bytes of the header"),
+    ("LINE_JOINED", 13, "u8: bytes of the head; the line starts after it"),
+    ("LINE_HEAD", 14, "bytes of the header"),
     ("LINE_PARTS", 5, "the parts, in order; write() flag 1 << part asks for one"),
     ("PART_NAME", 0, "the service name"),
     ("PART_CODE", 1, "one space before it"),
@@ -293,7 +295,8 @@ def line(spec, lang, service, code=None):
     """One finished line with its header (LINE_*): of a code, or with code None of its service."""
     head = bytearray(L["LINE_HEAD"])
     tag = service["tag"].encode()
-    head[L["LINE_TAG"]] = len(tag)
+    joined = tag + (b"#%d: " % code["code"] if code else b"")  # the Logger's head
+    head[L["LINE_TAG"]], head[L["LINE_JOINED"]] = len(tag), len(joined)
     parts = [service_name(spec, service, lang), str(code["code"]) if code else ""]
     parts += [code[p if p == "message" else f"{p}_{lang}"] if code and p in spec["pieces"] else "" for p in PIECES]
     text = b""
@@ -302,7 +305,7 @@ def line(spec, lang, service, code=None):
             raw, chars = _text(part, f"code {code and code['code']} {lang} part {j}")
             head[L["LINE_LENS"] + j], head[L["LINE_CHARS"] + j] = len(raw), chars
             text += (b"" if j == 0 else b" | " if j >= L["PART_REASON"] else b" ") + raw
-    text = tag + text + b"\n"
+    text = joined + text + b"\n"
     struct.pack_into("<H", head, L["LINE_SIZE"], len(text))
     return bytes(head) + text
 

@@ -161,7 +161,7 @@ class Logger:
                 tag[i] = _UNDERSCORE
         self.name = bytes(tag) or b"log"
         self._held_code = None
-        if self._cache:
+        if self._cache is not None:
             self._cache.clear()
 
     def debug(self, msg, code=None):
@@ -269,7 +269,7 @@ class Logger:
         if code.__class__ is int and code == self._held_code:  # in the line buffer already
             if level == _OWN_LEVEL:
                 level = self._held_level
-        elif code.__class__ is int and code >= 0 and self._cache and code in self._cache.codes:
+        elif code.__class__ is int and code >= 0 and self._cache is not None and code in self._cache.codes:
             cache = self._cache  # one copy from it
             e = cache.codes.index(code)
             cache.store.seek(cache.starts[e])
@@ -318,7 +318,7 @@ class Logger:
         if code.__class__ is int and 0 <= code <= _MAX_CODE:
             self._held_code = code
             self._held_level = own
-            if self._cache:
+            if self._cache is not None:
                 self._cache.keep(code, own, self._line, n)
         return own if level == _OWN_LEVEL else level
 
@@ -556,8 +556,11 @@ def _clean_text(line, i, end, ascii):
 
 class _LineCache:
     """The bare status lines ("tag#code: text" and the tail, without the time) of the
-    _CACHE_LINES int codes decoded last, in one store of size bytes, so a code logged again
-    costs one copy (Logger._make() reads it). When the store is full it starts again, empty."""
+    _CACHE_LINES int codes last decoded a second time, in one store of size bytes, so a code
+    logged again costs one copy (Logger._make() reads it). A code decoded once is only noted
+    (among the last _CACHE_LINES such), so a run over many codes neither pays for keeping its
+    lines nor pushes out the few logged over and over. When the store is full it starts again,
+    empty."""
 
     def __init__(self, size):
         self.size = size
@@ -565,12 +568,19 @@ class _LineCache:
         self.codes = [_FREE] * _CACHE_LINES  # ints only: a list of small ints is searched fastest
         self.starts = [0] * _CACHE_LINES  # where each line is in the store
         self.lengths = [0] * _CACHE_LINES
-        self.levels = [0] * _CACHE_LINES
+        self.levels = bytearray(_CACHE_LINES)  # 20, 30 or 40
         self.end = 0  # where the next line goes
         self.oldest = 0  # the entry to reuse next
+        self.seen = [_FREE] * _CACHE_LINES  # codes decoded once, not kept
+        self.next_seen = 0  # where the next one goes
 
     def keep(self, code, level, line, n):
-        # code's line (n bytes at _TAG_AT in line) and level, in the oldest entry.
+        # code's line (n bytes at _TAG_AT in line) and level, in the oldest entry, if code was
+        # seen before; else it is noted as seen.
+        if code not in self.seen:
+            self.seen[self.next_seen] = code
+            self.next_seen = (self.next_seen + 1) % _CACHE_LINES
+            return
         if n > self.size:
             return
         if self.end + n > self.size:

@@ -66,9 +66,7 @@ def _copy(board, files, dest):
     args = ["fs", "mkdir", dest]
     for path in files:
         args += ["+", "fs", "cp", path, f":{dest}/{os.path.basename(path)}"]
-    done = board.mpremote(*args, timeout=300)
-    if done.returncode != 0:
-        raise qemu.BoardError(f"copy to {dest}: {done.stderr.strip()[-300:]}")
+    board.must(f"copy to {dest}", *args, timeout=300)
 
 
 def logging_layouts(work):
@@ -93,9 +91,7 @@ def heap_rows(work):
     with qemu.QemuBoard(qemu.firmware("none"), romfs=image, timeout=600) as board:
         board.reset()
         deploy.deploy("full", board.port, "/mpy", None, full, qemu.STEP)
-        done = board.mpremote("mip", "install", "--target", "/py", "./package.json", timeout=300)
-        if done.returncode != 0:
-            raise qemu.BoardError(f"mip install: {done.stderr.strip()[-300:]}")
+        board.must("mip install", "mip", "install", "--target", "/py", "./package.json", timeout=300)
         for kind, files in logging_layouts(work).items():
             board.mpremote("fs", "mkdir", f"/log{kind}")
             _copy(board, files, f"/log{kind}/logging")

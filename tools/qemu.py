@@ -288,12 +288,17 @@ class QemuBoard:
         return subprocess.run(cmd, capture_output=True, timeout=timeout, cwd=cwd, text=True,
                               encoding="utf-8", errors="replace")
 
+    def must(self, what, *args, timeout=STEP):
+        """stdout of mpremote args on this board; BoardError naming what, with the output, if
+        it fails."""
+        done = self.mpremote(*args, timeout=timeout)
+        if done.returncode != 0:
+            raise BoardError(f"{what} failed:\n{done.stdout[-1500:]}{done.stderr[-1500:]}")
+        return done.stdout
+
     def run(self, script, timeout=STEP):
         """stdout of script run on the board; BoardError with its output if it raises."""
-        done = self.mpremote("exec", script, timeout=timeout)
-        if done.returncode != 0:
-            raise BoardError(f"board script failed:\n{done.stdout[-1500:]}{done.stderr[-1500:]}")
-        return done.stdout
+        return self.must("board script", "exec", script, timeout=timeout)
 
     def reset(self):
         """Soft reset (RAM and so the files survive it), then mount the filesystems again."""

@@ -189,14 +189,6 @@ def _index(n):
     return at >> 1 if at >= 0 else -1
 
 
-def _is_en(lang):
-    # True for "en"; a lang that compares badly is not English.
-    try:
-        return (lang == "en") is True
-    except Exception:
-        return False
-
-
 def _range_service(n):
     # The service whose code groups hold code n, or -1; -1 also without table.bin.
     for r in range(0, len(RANGES) if _table is not None else 0, _RANGE_RECORD):
@@ -210,18 +202,19 @@ def _line(i, en):
     # CODES, or len(LEVELS) + a service) -> where its header is in _window. Unless the table
     # is in place, the block comes with one seek and one readinto, or none if _window holds it.
     global _window_block
+    block = (LINE_AT[2 * i] | LINE_AT[2 * i + 1] << 8) << _BLOCK_SHIFT  # _u16, inline
     if _in_place:
-        at = _u16(LINE_AT, 2 * i) << _BLOCK_SHIFT
+        at = block
     else:
         at = 0
         if i != _window_block:
             _window_block = -1  # a failed read leaves no i
-            _table.seek(_u16(LINE_AT, 2 * i) << _BLOCK_SHIFT)  # pyright: ignore[reportAttributeAccessIssue]
+            _table.seek(block)  # pyright: ignore[reportAttributeAccessIssue]
             _table.readinto(_window)  # pyright: ignore[reportAttributeAccessIssue]  (the stubs' BytesIO lacks it)
             _window_block = i
     k = EN_LINE if en and EN_LINE != _NO_LINE else 0  # line 0: Chinese if the tier has it
     while k:
-        at += _LINE_HEAD + _u16(_window, at + _LINE_SIZE)
+        at += _LINE_HEAD + (_window[at + _LINE_SIZE] | _window[at + _LINE_SIZE + 1] << 8)  # _u16, inline
         k -= 1
     return at
 
@@ -299,20 +292,21 @@ def _put_joined(stream, at, texts, tagged):
     # The line at _window[at] as "tag#code: text", or without tagged "code: text" (no
     # newline): its head, then the parts from the message on that texts asks for (bit
     # 1 << (part - _PART_MESSAGE), of them a run from the message), which the line holds as
-    # one run, its own separators between them.
+    # one run, its own separators between them: the line's text less the parts after it.
     w = _window
     lens = at + _LINE_LENS
     head = w[at + _LINE_JOINED]
     skip = 0 if tagged else w[at + _LINE_TAG] + 1  # the tag and its "#"
-    start = end = at + _LINE_HEAD + head + w[lens + _PART_NAME] + 1 + w[lens + _PART_CODE]  # after the code
-    for part in range(_PART_MESSAGE, _LINE_PARTS):
-        n = w[lens + part]
-        if n and texts & 1 << (part - _PART_MESSAGE):
-            sep = 1 if part == _PART_MESSAGE else _BAR_LEN
-            start += sep if start == end else 0  # the run starts after the first one's separator
-            end += sep + n
-    stream.write(w, at + _LINE_HEAD + skip, head - skip - (0 if start < end else 1))  # no text: "tag#code:"
-    if start < end:
+    code_end = at + _LINE_HEAD + head + w[lens + _PART_NAME] + 1 + w[lens + _PART_CODE]
+    end = at + _LINE_HEAD + (w[at + _LINE_SIZE] | w[at + _LINE_SIZE + 1] << 8) - 1  # before the newline
+    part = _PART_STEP
+    while part >= _PART_MESSAGE and not texts & 1 << (part - _PART_MESSAGE):  # from the last part
+        if w[lens + part]:
+            end -= w[lens + part] + (1 if part == _PART_MESSAGE else _BAR_LEN)
+        part -= 1
+    stream.write(w, at + _LINE_HEAD + skip, head - skip - (0 if end > code_end else 1))  # no text: "tag#code:"
+    if end > code_end:
+        start = code_end + (1 if w[lens + _PART_MESSAGE] else _BAR_LEN)  # after the run's first separator
         stream.write(w, start, end - start)
 
 
@@ -350,9 +344,13 @@ def write(stream, code, lang="zh", flags=95):
     64 newline, 128 service tag instead of name, 256 "tag#code: text" (the Logger's form).
     Returns the code's level (see level()), or 0 if the stream failed; never raises."""
     try:
-        n = _code(code)
+        n = code if code.__class__ is int and _COAP_5_END < code <= _MAX_CODE else _code(code)  # the usual case
         i = _index(n)
-        if not _put_line(stream, n, i, flags, _is_en(lang)) and flags & _NEWLINE:
+        try:
+            en = (lang == "en") is True  # a lang that compares badly is not English
+        except Exception:
+            en = False
+        if not _put_line(stream, n, i, flags, en) and flags & _NEWLINE:
             stream.write(_PUNCT, _NL, 1)
         return LEVELS[i] if i >= 0 else _LEVEL_OK if _COAP_OK_LOW <= n <= _COAP_OK_HIGH else _LEVEL_UNKNOWN
     except Exception:

@@ -3,7 +3,7 @@
 # never needs it.
 import onenetlog as _d
 from .table import CODES, LINE_AT
-from .text import _code_line, _service_line, _part, _tag
+from .text import _code_line, _service_line, _part, _tag, _is_en
 
 try:
     from micropython import const
@@ -109,7 +109,7 @@ def business_type(t, lang="zh"):
     logged is False for types the platform does not log yet."""
     try:
         want = t.decode() if isinstance(t, bytes) or isinstance(t, bytearray) else t
-        en = _d._is_en(lang)
+        en = _is_en(lang)
         for b in _btypes():
             if b["type"] == want:
                 s = b["service"]

@@ -132,6 +132,8 @@ class Logger:
             _W_ASCII if ascii else 0) | (_W_SERVICE | _W_TAG if name is None else 0)
         self._tail = _RESET_NEWLINE if color else _NEWLINE
         self._line = bytearray(_LINE_SIZE)
+        self._line[_TAG_AT - 2] = _CLOSE  # the time's end: ") " before the tag, on every line
+        self._line[_TAG_AT - 1] = _SPACE
         self._body = memoryview(self._line)[_TAG_AT:]  # tag, body and tail
         self._assembly = BytesIO(_LINE_SIZE - _TAG_AT)  # where a body is put together
         self._body_len = 0  # bytes at _body
@@ -314,12 +316,13 @@ class Logger:
             out.seek(0)
             out.readinto(self._body, n)
         self._body_len = n
-        self._held_code = None
         if code.__class__ is int and 0 <= code <= _MAX_CODE:
             self._held_code = code
             self._held_level = own
             if self._cache is not None:
                 self._cache.keep(code, own, self._line, n)
+        else:
+            self._held_code = None
         return own if level == _OWN_LEVEL else level
 
     def _add_parts(self, head, note_sep, msg, id, trace, type):
@@ -378,9 +381,7 @@ class Logger:
 
     def _stamp(self, level):
         # "L (time) " before the tag, and the colour before that -> where the line starts.
-        line = self._line
-        line[_TAG_AT - 2] = _CLOSE
-        line[_TAG_AT - 1] = _SPACE
+        line = self._line  # ") " before the tag is there from the constructor
         now = ticks_ms()
         if self._clock != _CLOCK_TICKS:  # the RTC is read every 10 s, and at midnight
             since = ticks_diff(now, self._rtc_ticks)

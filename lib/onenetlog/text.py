@@ -51,15 +51,23 @@ else:
     _piece = Piece()
 
 
+def _is_en(lang):
+    # True for "en"; a lang that compares badly is not English.
+    try:
+        return (lang == "en") is True
+    except Exception:
+        return False
+
+
 def _code_line(code, lang):
     # Where code's line in lang is in the decoder's window, or -1 for an unknown code.
     i = _d._index(_d._code(code))
-    return -1 if i < 0 else _d._line(i, _d._is_en(lang))
+    return -1 if i < 0 else _d._line(i, _is_en(lang))
 
 
 def _service_line(s, lang):
     # Where service s's own line in lang is in the window.
-    return _d._line(len(_d.LEVELS) + s, _d._is_en(lang))
+    return _d._line(len(_d.LEVELS) + s, _is_en(lang))
 
 
 def _part(at, part):

@@ -39,6 +39,7 @@ except ImportError:  # CPython
 _LINE_SIZE = const(600)
 _TAG_AT = const(40)
 _BODY_ROOM = const(549)  # _LINE_SIZE - _TAG_AT - 11: a line is at most 560 bytes after the time
+_MAX_TAG = const(32)  # bytes of a logger's name
 _FIELD_ROOM = const(7)  # a part is left out when fewer bytes than this are left for it
 _MAX_CODE = const(999999999)  # codes have at most 9 digits: only these are held or cached
 _CACHE_LINES = const(8)
@@ -49,6 +50,7 @@ _TORN = const(-2)  # the sink's last line was cut off
 
 # Levels, and the one that means "the code's own" (log(); below it nothing is logged).
 _OWN_LEVEL = const(-1)
+_DEBUG = const(10)
 _PLAIN_OWN_LEVEL = const(10)  # a plain line at _OWN_LEVEL: DEBUG
 _INFO = const(20)  # the lowest level a code has
 _WARNING = const(30)
@@ -89,7 +91,8 @@ _BRACKET = const(91)
 _COLOUR_3 = const(51)  # the "3" of ESC[3Xm
 _COLOUR_M = const(109)
 _PRINTABLE_END = const(127)  # DEL
-_CONTINUATION = const(2)  # byte >> 6 of a UTF-8 continuation byte
+_CONTINUATION = const(2)  # byte >> _CONTINUATION_SHIFT of a UTF-8 continuation byte
+_CONTINUATION_SHIFT = const(6)
 # The UTF-8 of the control characters above DEL: C2 80 to C2 9F (C1), E2 80 A8 and E2 80 A9
 # (U+2028 line and U+2029 paragraph separator).
 _C1_LEAD = const(0xC2)
@@ -157,7 +160,7 @@ class Logger:
     def _set_name(self, name):
         # The tag of plain lines (and of status lines, with a name): [A-Za-z0-9_.-], at most 32.
         # The lines made with the old name are forgotten.
-        tag = bytearray(name if isinstance(name, bytes) else str(name or "log").encode())[:32]
+        tag = bytearray(name if isinstance(name, bytes) else str(name or "log").encode())[:_MAX_TAG]
         for i in range(len(tag)):
             if tag[i] not in _TAG_BYTES:
                 tag[i] = _UNDERSCORE
@@ -168,16 +171,16 @@ class Logger:
 
     def debug(self, msg, code=None):
         """Log msg; with a code, a status line at this level whose note is msg."""
-        self.log(10, msg, code)
+        self.log(_DEBUG, msg, code)
 
     def info(self, msg, code=None):
-        self.log(20, msg, code)
+        self.log(_INFO, msg, code)
 
     def warning(self, msg, code=None):
-        self.log(30, msg, code)
+        self.log(_WARNING, msg, code)
 
     def error(self, msg, code=None):
-        self.log(40, msg, code)
+        self.log(_ERROR, msg, code)
 
     def status(self, code, note="", id=None, trace=None, type=None):
         """Log what a status travels in, at the level its code implies (20 success, 30 transient
@@ -367,7 +370,7 @@ class Logger:
         line = self._line
         if n > _BODY_ROOM:  # cut before the character that crosses the room
             n = _BODY_ROOM
-            while n > start and line[_TAG_AT + n] >> 6 == _CONTINUATION:
+            while n > start and line[_TAG_AT + n] >> _CONTINUATION_SHIFT == _CONTINUATION:
                 n -= 1
         if is_id:  # printable ASCII without spaces: any other byte becomes _
             for i in range(_TAG_AT + start, _TAG_AT + n):

@@ -20,15 +20,65 @@ own direction instead, e.g. set_reply under uplink; see docs/line-format.md):
 Any other topic has no type.
 """
 
-_MAX_NUMBER_LEN = 30  # longer numbers are no code: not read (int() of many digits is slow)
+try:
+    from micropython import const
+except ImportError:  # CPython
+    const = int
+
+_MAX_NUMBER_LEN = const(30)  # longer numbers are no code: not read (int() of many digits is slow)
 _ESCAPES = b'bfnrt"\\/'  # what follows a backslash, and what it stands for
 _ESCAPED = b'\b\f\n\r\t"\\/'
-_QUESTION = 63
+
+# JSON's bytes.
+_SPACE = const(32)
+_TAB = const(9)
+_LF = const(10)
+_CR = const(13)
+_QUOTE = const(34)
+_BACKSLASH = const(92)
+_OPEN_OBJECT = const(123)  # {
+_CLOSE_OBJECT = const(125)
+_OPEN_ARRAY = const(91)  # [
+_CLOSE_ARRAY = const(93)
+_COLON = const(58)
+_COMMA = const(44)
+_ESCAPE_U = const(117)  # the u of \uXXXX
+_HEX_DIGITS = const(4)  # of \uXXXX
+_DIGIT_0 = const(48)
+_DIGIT_9 = const(57)
+_LETTER_A = const(97)  # lower case a and f: hex digits
+_LETTER_F = const(102)
+_LOWER_CASE = const(32)  # the bit that makes an ASCII letter lower case
+_QUESTION = const(63)  # what a byte or escape that cannot be read becomes
+_UTF8_BOM = b"\xef\xbb\xbf"
+# UTF-16 surrogates in \u escapes: a high one and a low one make one character.
+_HIGH_SURROGATE = const(0xD800)
+_LOW_SURROGATE = const(0xDC00)
+_SURROGATE_END = const(0xE000)
+_SURROGATE_BITS = const(10)
+_SUPPLEMENTARY = const(0x10000)  # the first character a pair stands for
+# UTF-8: lead bytes by how many continuation bytes follow them; a continuation is 10xxxxxx.
+_ASCII_END = const(0x80)
+_LEAD_2 = const(0xC2)  # C0 and C1 would be overlong
+_LEAD_3 = const(0xE0)
+_LEAD_4 = const(0xF0)
+_LEAD_END = const(0xF5)  # beyond U+10FFFF
+_CONTINUATION = const(2)  # byte >> 6 of a continuation byte
+_CONTINUATION_SHIFT = const(6)
+# The second byte's range where the first byte's shortest form allows less (overlongs,
+# surrogates, beyond U+10FFFF).
+_LEAD_3_LOW = const(0xA0)  # after E0
+_LEAD_SURROGATES = const(0xED)  # its second byte at most 9F
+_LEAD_SURROGATES_HIGH = const(0x9F)
+_LEAD_4_LOW = const(0x90)  # after F0
+_LEAD_MAX = const(0xF4)  # its second byte at most 8F
+_LEAD_MAX_HIGH = const(0x8F)
+del const  # done at compile time
 
 
 def _ws(b, i):
     n = len(b)
-    while i < n and (b[i] == 32 or b[i] == 10 or b[i] == 13 or b[i] == 9):
+    while i < n and (b[i] == _SPACE or b[i] == _LF or b[i] == _CR or b[i] == _TAB):
         i += 1
     return i
 
@@ -39,27 +89,27 @@ def _end(b, i):
     if i >= n:
         return -1
     c = b[i]
-    if c == 34:  # "
+    if c == _QUOTE:
         i += 1
         while i < n:
-            if b[i] == 92:  # backslash
+            if b[i] == _BACKSLASH:
                 i += 1
-            elif b[i] == 34:
+            elif b[i] == _QUOTE:
                 return i + 1
             i += 1
         return -1
-    if c == 123 or c == 91:  # { [
+    if c == _OPEN_OBJECT or c == _OPEN_ARRAY:
         d = 0
         while i < n:
             c = b[i]
-            if c == 34:
+            if c == _QUOTE:
                 i = _end(b, i)
                 if i < 0:
                     return -1
                 continue
-            if c == 123 or c == 91:
+            if c == _OPEN_OBJECT or c == _OPEN_ARRAY:
                 d += 1
-            elif c == 125 or c == 93:
+            elif c == _CLOSE_OBJECT or c == _CLOSE_ARRAY:
                 d -= 1
                 if not d:
                     return i + 1
@@ -73,15 +123,15 @@ def _end(b, i):
 
 def _value(b, i, j):
     # The JSON scalar b[i:j] as above.
-    if b[i] == 34:
+    if b[i] == _QUOTE:
         v = b[i + 1 : j - 1]
-        return _unescape(v) if 92 in v else v
+        return _unescape(v) if _BACKSLASH in v else v
     if j - i > _MAX_NUMBER_LEN:
         return None
     v = b[i:j]
     if v == b"true" or v == b"false":
         return v == b"true"
-    if 48 <= v[-1] <= 57 and b"." not in v and b"e" not in v and b"E" not in v:
+    if _DIGIT_0 <= v[-1] <= _DIGIT_9 and b"." not in v and b"e" not in v and b"E" not in v:
         try:
             return int(v)
         except Exception:
@@ -102,17 +152,18 @@ def _unescape(v):
         out += v[i:j]
         if j + 1 >= n:
             break
-        i = j + 2
-        if v[j + 1] != 117:  # not \u
+        i = j + 2  # after the backslash and the byte it escapes
+        if v[j + 1] != _ESCAPE_U:
             k = _ESCAPES.find(v[j + 1 : j + 2])
             out.append(_ESCAPED[k] if k >= 0 else _QUESTION)
             continue
         u = _hex4(v, i)
-        i += 4 if u >= 0 else 0
-        if 0xD800 <= u < 0xDC00 and v[i : i + 2] == b"\\u" and 0xDC00 <= _hex4(v, i + 2) < 0xE000:
-            u = 0x10000 + (u - 0xD800 << 10) + _hex4(v, i + 2) - 0xDC00
-            i += 6
-        if u < 0 or 0xD800 <= u < 0xE000:
+        i += _HEX_DIGITS if u >= 0 else 0
+        low = _hex4(v, i + 2) if v[i : i + 2] == b"\\u" else -1  # a pair's second half, if one follows
+        if _HIGH_SURROGATE <= u < _LOW_SURROGATE and _LOW_SURROGATE <= low < _SURROGATE_END:
+            u = _SUPPLEMENTARY + (u - _HIGH_SURROGATE << _SURROGATE_BITS) + low - _LOW_SURROGATE
+            i += 2 + _HEX_DIGITS
+        if u < 0 or _HIGH_SURROGATE <= u < _SURROGATE_END:
             out.append(_QUESTION)
         else:
             out += chr(u).encode()
@@ -121,12 +172,12 @@ def _unescape(v):
 
 def _hex4(v, i):
     # The four hex digits at v[i] as a number, or -1.
-    if i + 4 > len(v):
+    if i + _HEX_DIGITS > len(v):
         return -1
     u = 0
-    for k in range(i, i + 4):
-        c = v[k] | 32  # lower case
-        d = c - 48 if 48 <= c <= 57 else c - 87 if 97 <= c <= 102 else -1
+    for k in range(i, i + _HEX_DIGITS):
+        c = v[k] | _LOWER_CASE
+        d = c - _DIGIT_0 if _DIGIT_0 <= c <= _DIGIT_9 else c - _LETTER_A + 10 if _LETTER_A <= c <= _LETTER_F else -1
         if d < 0:
             return -1
         u = u * 16 + d
@@ -147,8 +198,8 @@ def _doc(doc):
     # A JSON object's text as bytes and the index just past its "{", or (None, -1).
     doc = _bytes(doc)
     if isinstance(doc, bytes):
-        i = _ws(doc, 3 if doc[:3] == b"\xef\xbb\xbf" else 0)
-        if i < len(doc) and doc[i] == 123:
+        i = _ws(doc, len(_UTF8_BOM) if doc.startswith(_UTF8_BOM) else 0)
+        if i < len(doc) and doc[i] == _OPEN_OBJECT:
             return doc, i + 1
     return None, -1
 
@@ -165,16 +216,16 @@ def field(doc, key):
     while True:
         i = _ws(doc, i)
         j = _end(doc, i)
-        if j < 0 or doc[i] != 34:
+        if j < 0 or doc[i] != _QUOTE:
             break
         k = doc[i + 1 : j - 1]
-        if 92 in k:
+        if _BACKSLASH in k:
             try:
                 k = str(_value(doc, i, j)).encode()
             except Exception:
                 k = None
         i = _ws(doc, j)
-        if i >= len(doc) or doc[i] != 58:  # :
+        if i >= len(doc) or doc[i] != _COLON:
             break
         i = _ws(doc, i + 1)
         j = _end(doc, i)
@@ -184,14 +235,17 @@ def field(doc, key):
             at = i
             end = j
         i = _ws(doc, j)
-        if i >= len(doc) or doc[i] != 44:  # ,
+        if i >= len(doc) or doc[i] != _COMMA:
             break
         i += 1
-    if at < 0 or doc[at] == 123 or doc[at] == 91:
+    if at < 0 or doc[at] == _OPEN_OBJECT or doc[at] == _OPEN_ARRAY:
         return None
     return _value(doc, at, end)
 
 
+_THING = b"/thing/"  # topics: $sys/{pid}/{device}/thing/...
+_UP_REPLY = b"/reply"  # the platform's answer to an uplink
+_DOWN_REPLY = b"_reply"  # the device's answer to a downlink
 _topic = None  # the topic btype() read last (str or bytes), and its type: read again, it
 _topic_type = None  # costs no heap (the Logger's status() of a code and its topic, under heap_lock)
 
@@ -213,20 +267,20 @@ def _btype(topic):
         topic = topic.encode()
     if not (isinstance(topic, bytes) or isinstance(topic, bytearray)):
         return None
-    i = topic.find(b"/thing/")
+    i = topic.find(_THING)
     if i < 0:
         return "1.1" if topic.endswith(b"/login") else None
-    t = bytes(topic[i + 7 :])
-    up = t.endswith(b"/reply")
+    t = bytes(topic[i + len(_THING) :])
+    up = t.endswith(_UP_REPLY)
     if up:
-        t = t[:-6]
+        t = t[: -len(_UP_REPLY)]
     if t in (b"property/post", b"event/post", b"pack/post", b"history/post", b"property/desired/get",
              b"property/desired/delete"):
         return "1.2"
     if up:
         return None
-    if t.endswith(b"_reply"):
-        t = t[:-6]
+    if t.endswith(_DOWN_REPLY):
+        t = t[: -len(_DOWN_REPLY)]
     if t == b"property/set" or t == b"property/get" or (
             t.startswith(b"service/") and t.endswith(b"/invoke") and t.count(b"/") == 2):
         return "1.3"
@@ -286,17 +340,17 @@ def text(v):
     n = len(v)
     while i < n:
         c = v[i]
-        k = 0 if c < 0xC2 else 1 if c < 0xE0 else 2 if c < 0xF0 else 3 if c < 0xF5 else -1
+        k = 0 if c < _LEAD_2 else 1 if c < _LEAD_3 else 2 if c < _LEAD_4 else 3 if c < _LEAD_END else -1
         j = 1
-        while 0 < j <= k:
-            # continuation bytes; the second one's range excludes overlongs and surrogates
+        while 0 < j <= k:  # the continuation bytes k says follow
             d = v[i + j] if i + j < n else 0
-            if d >> 6 != 2 or j == 1 and (c == 0xE0 and d < 0xA0 or c == 0xED and d > 0x9F or
-                                          c == 0xF0 and d < 0x90 or c == 0xF4 and d > 0x8F):
+            if d >> _CONTINUATION_SHIFT != _CONTINUATION or j == 1 and (
+                    c == _LEAD_3 and d < _LEAD_3_LOW or c == _LEAD_SURROGATES and d > _LEAD_SURROGATES_HIGH or
+                    c == _LEAD_4 and d < _LEAD_4_LOW or c == _LEAD_MAX and d > _LEAD_MAX_HIGH):
                 k = -1
             j += 1
-        if k < 0 or c > 127 and not k:
-            out.append(63)
+        if k < 0 or c >= _ASCII_END and not k:
+            out.append(_QUESTION)
             i += 1
         else:
             out += v[i : i + k + 1]

@@ -22,11 +22,15 @@ def test_logger_rows_set_each_figure_beside_a_baseline_of_the_same_run():
     from test_logger_device import IMPORT_BUDGET
 
     rows = bench_logger(n=300)
-    assert len(rows) == 13 and all(len(r) == 4 for r in rows)
-    for what, fig, base, base_fig in rows[:9]:
+    assert len(rows) == 15 and all(len(r) == 4 for r in rows)
+    timed = [r for r in rows if "instructions" not in r[0]][:9]
+    for what, fig, base, base_fig in timed:
         assert float(fig) > 0 and float(base_fig) > 0 and base, what
     assert "print()" in rows[0][2] and "logging.warning()" in rows[2][2]
-    assert "freeze build" in rows[3][0] and "cache=0" in rows[4][0]
-    assert "import heap" in rows[10][0] and 0 < int(rows[10][1]) <= IMPORT_BUDGET
-    assert "heap B of a Logger" in rows[11][0] and 0 < int(rows[11][1]) < int(rows[11][3])
+    assert "freeze build" in rows[3][0] and "instructions" in rows[4][0] and "cache=0" in rows[6][0]
+    for what, fig, base, base_fig in rows[4:6]:  # callgrind's counts, where valgrind is installed
+        assert fig == base_fig == "-" or fig > 0 and base_fig > 0, (what, fig, base_fig)
+    imported, logger = rows[12], rows[13]
+    assert "import heap" in imported[0] and 0 < int(imported[1]) <= IMPORT_BUDGET
+    assert "heap B of a Logger" in logger[0] and 0 < int(logger[1]) < int(logger[3])
     assert rows[-1][1] == "0"  # 100,000 lines leave the heap flat

@@ -4,6 +4,7 @@ one `make venv` installs) emitting a line of the same length; import heap of bot
 bench_logger() returns rows (what, figure, baseline, baseline figure) and prints nothing."""
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -178,6 +179,35 @@ def _add_logging(path):
     return path
 
 
+# One case of TIMING, run once, for an instruction count: no timing, no output but the lines.
+COUNT = """
+import sys, time, onenetlog
+from onenetlog.logger import Logger
+log = Logger(sys.stdout, None, 10, "en", 1, False, False, False)
+""" + TIMING + """
+{case}()
+"""
+COUNT_LINES = (2000, 6000)  # two runs: their difference is the cost of the lines alone
+
+
+def instructions(path, case, heap=HEAP):
+    """Instructions (valgrind's callgrind: user space, so the kernel's side of a read or write
+    is not counted) per line of a TIMING case, or None without valgrind. Repeatable to the
+    instruction, where timings on a shared machine swing by a fifth."""
+    if shutil.which("valgrind") is None:
+        return None
+    counts = []
+    for n in COUNT_LINES:
+        done = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", find_micropython(),
+                               "-X", f"heapsize={heap}", "-c", f"N = {n}\nROUNDS = 1\n" + COUNT.format(case=case)],
+                              cwd=path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=600)
+        found = re.search(r"Collected : (\d+)", done.stderr)
+        if done.returncode != 0 or not found:
+            raise RuntimeError(done.stderr.strip()[-500:])
+        counts.append(int(found.group(1)))
+    return round((counts[1] - counts[0]) / (COUNT_LINES[1] - COUNT_LINES[0]))
+
+
 def _best(kept, new):
     """kept with each timing (a key of TIMED) the lower of its figure and new's; new if no kept."""
     if kept is None:
@@ -203,6 +233,9 @@ def bench_logger(n=N):
         for _ in range(SPELLS):  # each run's best rounds; the best run counts, case by case
             m = _best(m, measure(path, n))
             frozen = _best(frozen, measure(frozen_path, n, COLD, FREEZE_HEAP))
+        for case in ("status_cold", "logged"):
+            m["ir_" + case] = instructions(path, case)
+            frozen["ir_" + case] = instructions(frozen_path, case, FREEZE_HEAP)
         m["import_logger"] = heapcost.measure(path, "import onenetlog.logger", "import onenetlog")[0]
         m["import_logging"] = heapcost.measure(path, "import logging")[0]
     finally:
@@ -218,6 +251,11 @@ def bench_logger(n=N):
          f"the cache holds {m['cache']})", m["status_cold"], lg, m["logging"]],
         ["the same, freeze build (text inline in table.py: flash on a board; no reads)", frozen["status_cold"],
          lg, frozen["logging"]],
+        ["instructions per cold line (callgrind)", m["ir_status_cold"] or "-", "per logging.warning() line",
+         m["ir_logged"] or "-"],
+        ["instructions per cold line, freeze build (callgrind)", frozen["ir_status_cold"] or "-",
+         "per logging.warning() line",
+         frozen["ir_logged"] or "-"],
         ["the cold line with cache=0", m["status_cold_uncached"], "with the cache (above)", m["status_cold"]],
         ["the cold line with cache=0, freeze build", frozen["status_cold_uncached"], "with the cache (above)",
          frozen["status_cold"]],

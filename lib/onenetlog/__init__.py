@@ -254,21 +254,10 @@ def _put_parts(stream, at, want, flags, last):
 
 
 def _put_line(stream, n, i, flags, en):
-    # Code n's parts chosen by flags; i: its place in CODES, or -1: unknown, then the service
-    # its range suggests and "unknown code". -> the newline was written.
+    # Code n's parts chosen by flags, but the line as it is and the Logger's (write() has
+    # those); i: its place in CODES, or -1: unknown, then the service its range suggests and
+    # "unknown code". -> the newline was written.
     ascii = flags & _ASCII
-    if i >= 0 and flags & (_ALL | _ASCII | _TAG | _JOIN) == _ALL:  # the line as it is
-        at = _line(i, en)
-        start = at + _LINE_HEAD + _window[at + _LINE_JOINED]
-        stream.write(_window, start, at + _LINE_HEAD + _u16(_window, at + _LINE_SIZE) - start
-                     - (0 if flags & _NEWLINE else 1))
-        return True
-    texts = flags >> _PART_MESSAGE & _TEXT_PARTS
-    tagged = flags & _SERVICE_TAG
-    if i >= 0 and flags & _JOINED_CODE == _JOINED_CODE and (tagged == 0 or tagged == _SERVICE_TAG) and (
-            texts & (texts + 1) == 0 and (not ascii or EN_LINE != _NO_LINE)):  # the Logger's line
-        _put_joined(stream, _line(i, en or ascii), texts, tagged)
-        return False
     block = i if i >= 0 else _range_service(n) if n >= 0 else -1
     if i < 0 and block >= 0:
         block += len(LEVELS)  # the service's own line
@@ -286,6 +275,16 @@ def _put_line(stream, n, i, flags, en):
         return _put_parts(stream, at, flags if whole else flags & (_SERVICE | _CODE | 1 << _PART_MESSAGE), flags, last)
     _put_unknown(stream, n, at, flags, last)
     return False
+
+
+def _is_logger_form(flags):
+    # True when flags ask for the Logger's line, which _put_joined() writes: "code: text" with
+    # the tag before it or nothing, the text a run of parts from the message, ASCII only where
+    # the tier has an English line.
+    texts = flags >> _PART_MESSAGE & _TEXT_PARTS
+    tagged = flags & _SERVICE_TAG
+    return flags & _JOINED_CODE == _JOINED_CODE and (tagged == 0 or tagged == _SERVICE_TAG) and (
+        texts & (texts + 1) == 0) and (not flags & _ASCII or EN_LINE != _NO_LINE)
 
 
 def _put_joined(stream, at, texts, tagged):
@@ -350,7 +349,17 @@ def write(stream, code, lang="zh", flags=95):
             en = (lang == "en") is True  # a lang that compares badly is not English
         except Exception:
             en = False
-        if not _put_line(stream, n, i, flags, en) and flags & _NEWLINE:
+        if i >= 0 and flags & (_ALL | _ASCII | _TAG | _JOIN) == _ALL:  # the line as it is
+            at = _line(i, en)
+            start = at + _LINE_HEAD + _window[at + _LINE_JOINED]
+            stream.write(_window, start, at + _LINE_HEAD + _u16(_window, at + _LINE_SIZE) - start
+                         - (0 if flags & _NEWLINE else 1))
+        elif i >= 0 and _is_logger_form(flags):  # the Logger's line: two writes
+            _put_joined(stream, _line(i, en or flags & _ASCII), flags >> _PART_MESSAGE & _TEXT_PARTS,
+                        flags & _SERVICE_TAG)
+            if flags & _NEWLINE:
+                stream.write(_PUNCT, _NL, 1)
+        elif not _put_line(stream, n, i, flags, en) and flags & _NEWLINE:
             stream.write(_PUNCT, _NL, 1)
         return LEVELS[i] if i >= 0 else _LEVEL_OK if _COAP_OK_LOW <= n <= _COAP_OK_HIGH else _LEVEL_UNKNOWN
     except Exception:

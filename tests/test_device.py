@@ -281,3 +281,46 @@ def test_after_one_str_answer_the_others_need_no_heap_to_be_found():
                   "    print(d, r, h, s)\n"
                   "f()", "full")
     assert out.split() == ["None", "None", "None", "None"]
+
+
+# From a hostile pass over the decoder's new paths: each case answered wrongly before.
+FLAGS_AND_FORMS = """
+import onenetlog, sys
+onenetlog.write(sys.stdout, 1104, "zh", 256 | 64 | 1 | 2)  # joined, the code last: "tag#code:" then the newline
+onenetlog.write(sys.stdout, 1104, "zh", 256 | 128 | 64 | 2)
+for flags in (1, 129, 2, 257, 385, 33, 161, 6):  # "unknown code" only where a text part is asked
+    print(repr(onenetlog.describe(1113, "en", flags)))
+for name in ("describe message", "codes known", "INFO WARNING", " describe", "text:"):
+    print(hasattr(onenetlog, name), getattr(onenetlog, name, None))
+"""
+
+
+@pytest.mark.parametrize("run", [run_upy, run_cpy])
+@pytest.mark.parametrize("tier", ["codes", "full"])
+def test_joined_lines_unknown_codes_and_odd_names(run, tier):
+    lines = run(FLAGS_AND_FORMS, tier).splitlines()
+    tag = "mqtt" if tier == "codes" else "MQTT接入服务"
+    assert lines[:2] == [tag + "#1104:", "1104:"]
+    service = "'mqtt'" if tier == "codes" else "'MQTT access'"
+    assert lines[2:10] == [service, "'mqtt'", "'1113'", service, "'mqtt'", service, "'mqtt'", "'1113 unknown code'"]
+    assert lines[10:] == ["False None"] * 5
+
+
+def test_str_codes_with_blanks_or_a_dot_work_under_heap_lock():
+    """A str code is read a character at a time: blanks around it and a dotted CoAP code need
+    no heap (README: the decoder under heap_lock)."""
+    out = run_upy("import onenetlog, sys, micropython\n"
+                  "def locked(c):\n"
+                  "    onenetlog.write(sys.stdout, c, 'en')\n"
+                  "    micropython.heap_lock()\n"
+                  "    r = onenetlog.write(sys.stdout, c, 'en')\n"
+                  "    micropython.heap_unlock()\n"
+                  "    return r\n"
+                  "for c in (' 2001 ', '1104\\r\\n', '4.04', '2.05', ' 4.01', '4.4', 'x1104'):\n"
+                  "    print(locked(c), onenetlog.level(c))\n", "codes")
+    lines = out.splitlines()
+    pairs = [lines[k:k + 3] for k in range(0, len(lines), 3)]
+    assert all(a == b for a, b, _ in pairs), pairs  # the same line under the lock
+    assert [p[0].split(" ")[:2] for p in pairs[:4]] == [["http", "2001"], ["mqtt", "1104"], ["coap", "404"],
+                                                       ["coap", "205"]]
+    assert [p[2] for p in pairs] == ["40 40", "40 40", "30 30", "20 20", "40 40", "30 30", "30 30"]

@@ -49,6 +49,7 @@ _MPY = sys.implementation.name == "micropython"
 _SERVICE = const(1)
 _CODE = const(2)
 _ALL = const(31)
+_TEXTS = const(28)  # message, reason, step
 _ASCII = const(32)  # ASCII only: the English line, or of another its tag, code and message
 _NEWLINE = const(64)
 _TAG = const(128)  # the service's short tag instead of its name
@@ -137,9 +138,12 @@ del sys, const  # const() is done at compile time
 
 def _number(raw):
     # Decimal digits, or a dotted CoAP code "4.04", blanks around them -> its value, or -1.
+    # raw: bytes, or a str read a character at a time (an ASCII one needs no heap).
     n = digits = 0
     decimals = -1  # digits after the dot; -1: no dot
     for c in raw:
+        if c.__class__ is str:
+            c = ord(c)
         if _DIGIT_0 <= c <= _DIGIT_9:
             n = n * 10 + c - _DIGIT_0
             if decimals < 0:
@@ -158,13 +162,13 @@ def _number(raw):
 def _code(code):
     # Any input -> its canonical code (CoAP "4.04" and b"\x84" are 404), or -1 if it is none.
     # Codes: an int (an int subclass too), decimal or dotted str or bytes, one raw CoAP byte
-    # as bytes (a one-character str is text). int, bytes and decimal str allocate nothing.
+    # as bytes (a one-character str is text). int, bytes and ASCII str allocate nothing.
     n = -1
     try:
         if code.__class__ is int:  # the common case first
             n = code
         elif isinstance(code, str):
-            n = int(code) if len(code) <= _MAX_DIGITS and code.isdigit() and (_MPY or code.isascii()) else _number(code.encode())
+            n = _number(code)
         elif isinstance(code, int) and not isinstance(code, bool):
             n = int(code)  # a subclass made plain
         elif isinstance(code, bytes) or isinstance(code, bytearray):
@@ -245,11 +249,12 @@ def _put_parts(stream, at, want, flags, last):
             end = pos + n
             last = part
         pos += n
-    newline = flags & _NEWLINE and end == pos
+    bare = flags & _JOIN and last == _PART_CODE  # joined, no text: "tag#code:"
+    newline = flags & _NEWLINE and end == pos and not bare
     if run >= 0:
         stream.write(w, run, end - run + (1 if newline else 0))
-    if flags & _JOIN and last == _PART_CODE:
-        stream.write(_PUNCT, _COLON, 1)  # joined, no text: "tag#code:"
+    if bare:
+        stream.write(_PUNCT, _COLON, 1)
     return newline
 
 
@@ -329,7 +334,7 @@ def _put_unknown(stream, n, at, flags, last):
         else:
             stream.write(_PUNCT, _QUESTION, 1)
         last = _PART_CODE
-    if flags & _ALL:
+    if flags & _TEXTS:  # "unknown code" stands for the text parts
         if last >= 0:
             joined = flags & _JOIN and last == _PART_CODE
             stream.write(_PUNCT, _COLON if joined else _SPACE, _COLON_LEN if joined else 1)

@@ -18,10 +18,11 @@ def load(package, name):
     # name's value, loaded into package (the globals of onenetlog). A module's names are all
     # bound when it loads, so after the first call of one of them the others need no lookup
     # (and work under heap_lock).
-    module = None
+    module = names = None
     for line in _WHERE.split("\n"):
-        if " " + name + " " in line + " ":
-            module, names = line[: line.find(":")] or name, line
+        where, listed = line.split(":")
+        if name in listed.split():
+            module, names = where or name, listed.split()
     if module is None:
         raise AttributeError(name)
     try:
@@ -31,7 +32,7 @@ def load(package, name):
     if module == name:
         package[name] = m
     else:
-        for n in names[names.find(":") + 1 :].split():
+        for n in names:
             package[n] = getattr(m, n)
     package.pop("_lazy", None)
     sys.modules.pop(__name__, None)

@@ -14,7 +14,7 @@ what a reply or record holds from onenetlog.parse, loaded on first use.
 
 Each line is assembled in buffers the constructor makes and goes to each sink in one call:
 write(buf, off, n), else write(bytes), else write(str); a sink that takes part of a line (a
-UART's count) is given the rest. A line of a code (int, bytes, decimal str) or a plain line, with
+UART's count) is given the rest. A line of a code (int, bytes, ASCII str) or a plain line, with
 str notes and ids, allocates nothing: it works under micropython.heap_lock() (of a topic as type=,
 only the one read last has its type then, another is type=?; a OneJSON reply is a line with
 code ? that says so; a CONNACK line, once its code was logged). No call raises into the

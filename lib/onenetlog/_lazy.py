@@ -18,7 +18,7 @@ def load(package, name):
     # name's value, loaded into package (the globals of onenetlog). A module's names are all
     # bound when it loads, so after the first call of one of them the others need no lookup
     # (and work under heap_lock).
-    module = names = None
+    module, names = None, ()
     for line in _WHERE.split("\n"):
         where, listed = line.split(":")
         if name in listed.split():

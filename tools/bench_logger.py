@@ -17,8 +17,6 @@ FREEZE_HEAP = "128k"  # the freeze build's text is inline: 26 KB of RAM here (fl
 N = 20000  # lines per timing; each timing is the best of ROUNDS
 ROUNDS = 5
 SPELLS = 3  # runs of the script: one process may run all of it slower than the next
-TIMED = {"status_same", "status_changing", "status_cold", "status_cold_uncached", "status_changing_uncached",
-         "status_note", "info", "print", "logging", "logging_note", "called", "looped"}
 
 # Timing, and the cold lines: each the next of every code, so none is in the logger's cache.
 # Timing: each round times every case once, in turn, so cases and baselines share the
@@ -35,6 +33,7 @@ def rounds(cases):
             best[k] = us if best[k] is None else min(best[k], us)
     for k in range(len(cases)):
         out(cases[k][0], "%.2f" % best[k])
+    out("timed", " ".join(case[0] for case in cases))
 every = onenetlog.codes()
 def status_cold():
     for i in range(N):
@@ -209,10 +208,12 @@ def instructions(path, case, heap=HEAP):
 
 
 def _best(kept, new):
-    """kept with each timing (a key of TIMED) the lower of its figure and new's; new if no kept."""
+    """kept with each timing (the cases its rounds() named) the lower of its figure and new's;
+    new if no kept."""
     if kept is None:
         return new
-    return {k: min(v, new[k], key=float) if k in TIMED else v for k, v in kept.items()}
+    timed = kept["timed"].split()
+    return {k: min(v, new[k], key=float) if k in timed else v for k, v in kept.items()}
 
 
 def measure(path, n=N, script=SCRIPT, heap=HEAP):

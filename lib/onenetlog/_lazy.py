@@ -1,10 +1,10 @@
 # onenetlog._lazy: where the names the package loads on first use are (its __getattr__
 # calls load()). Once it has bound a name it unloads itself, so the map costs no heap between
-# lookups; a name that is not there (dir() asks for every name there is) keeps it loaded.
-# A name of _WHERE comes from its module; a submodule (the line without one) is itself, so
-# `from onenetlog import flashlog` and `onenetlog.flashlog.FlashLog` work on MicroPython too.
-# Any other name is an AttributeError without a look at the filesystem (dir() asks for every
-# name there is): a new submodule adds its name to the last line.
+# lookups. A name of _WHERE comes from its module; a submodule (the line without one) is
+# itself, so `from onenetlog import flashlog` and `onenetlog.flashlog.FlashLog` work on
+# MicroPython too. Any other name is an AttributeError without a look at the filesystem, and
+# keeps the map loaded (dir() asks for every name there is): a new submodule adds its name to
+# the last line.
 import sys
 
 _WHERE = """text: describe message reason hint service
@@ -18,12 +18,13 @@ def load(package, name):
     # name's value, loaded into package (the globals of onenetlog). A module's names are all
     # bound when it loads, so after the first call of one of them the others need no lookup
     # (and work under heap_lock).
-    module, names = None, ()
     for line in _WHERE.split("\n"):
         where, listed = line.split(":")
-        if name in listed.split():
-            module, names = where or name, listed.split()
-    if module is None:
+        names = listed.split()
+        if name in names:
+            module = where or name
+            break
+    else:
         raise AttributeError(name)
     try:
         m = __import__(package["__name__"] + "." + module, None, None, (module,))

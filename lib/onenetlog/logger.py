@@ -51,7 +51,7 @@ _TORN = const(-2)  # the sink's last line was cut off
 # Levels, and the one that means "the code's own" (log(); below it nothing is logged).
 _OWN_LEVEL = const(-1)
 _DEBUG = const(10)
-_PLAIN_OWN_LEVEL = const(10)  # a plain line at _OWN_LEVEL: DEBUG
+_PLAIN_OWN_LEVEL = const(_DEBUG)  # a plain line at _OWN_LEVEL
 _INFO = const(20)  # the lowest level a code has
 _WARNING = const(30)
 _ERROR = const(40)

@@ -27,7 +27,7 @@ def test_logger_rows_set_each_figure_beside_a_baseline_of_the_same_run():
     for what, fig, base, base_fig in timed:
         assert float(fig) > 0 and float(base_fig) > 0 and base, what
     assert "print()" in rows[0][2] and "logging.warning()" in rows[2][2]
-    assert "freeze build" in rows[3][0] and "instructions" in rows[4][0] and "cache=0" in rows[6][0]
+    assert "freeze build" in rows[3][0] and "instructions" in rows[4][0] and "cache=512" in rows[6][0]
     for what, fig, base, base_fig in rows[4:6]:  # callgrind's counts, where valgrind is installed
         assert fig == base_fig == "-" or fig > 0 and base_fig > 0, (what, fig, base_fig)
     imported, logger = rows[12], rows[13]

@@ -96,7 +96,7 @@ def test_import_heap_budget(tier, budget):
 
 LOOKUP = """
 import gc, onenetlog
-onenetlog.describe(0)  # load the str functions first
+onenetlog.message(200)  # load the str functions, and make their buffer, first
 s = t = n = a = b = c = f = raw = None
 fs = (onenetlog.message, onenetlog.reason, onenetlog.hint, onenetlog.service)
 bad = 0

@@ -135,6 +135,42 @@ def test_cached_lines_are_the_lines_a_logger_without_cache_writes(run):
             assert int(decoded_a) < int(decoded_b), row
 
 
+# The code logged last keeps its bare line at the start of the assembly stream: its next lines,
+# with a note, an id, a trace or none, are put together after it without a decode, by a Logger
+# without a cache too; another code, a plain line or a CONNACK line in between puts it out.
+HELD = LAST + """
+import onenetlog
+from onenetlog.logger import Logger
+calls = [0]
+decode = onenetlog.write
+def counted(*args):
+    calls[0] += 1
+    return decode(*args)
+onenetlog.write = counted
+a = Last()
+log = Logger(a, None, 0, "en", 1, False, False, False)
+for args in [(1104,), (1104, "n1"), (1104,), (1104, "n2", 7), (1104, "", None, "t"), (1104,), (1104, "n3"),
+             (1105,), (1104, "n4"), ("info",), (1104,), (5, "n5", None, None, "connack"), (1104, "n6")]:
+    calls[0] = 0
+    if args[0] == "info":
+        log.info("plain")
+    else:
+        log.status(*args)
+    print(calls[0], str(a.v[a.v.find(b")") + 2:-1], "utf-8"))
+"""
+
+
+@pytest.mark.parametrize("run", [run_upy, run_cpy])
+def test_the_code_logged_last_needs_no_decode_for_its_next_lines(run):
+    got = [row.split(" ", 1) for row in run(HELD).splitlines()]
+    bare = "mqtt#1104: token expired | Token has expired"
+    assert got == [["1", bare], ["0", bare + " -- n1"], ["0", bare], ["0", bare + " id=7 -- n2"],
+                   ["0", bare + " trace=t"], ["0", bare], ["0", bare + " -- n3"],
+                   ["1", "mqtt#1105: seckey not found | Device/product sec_key not found"], ["1", bare + " -- n4"], ["0", "log: plain"],
+                   ["1", bare], got[11], ["1", bare + " -- n6"]], got
+    assert got[11][1].startswith("mqtt#5: not authorized") and got[11][1].endswith("type=connack -- n5")
+
+
 # ticks_ms() scripted: lines within one ms share its digits, the next ms gets its own, whatever
 # their count, and a line of the same ms after another code or a note keeps the right time.
 TICKS = LAST + """
@@ -190,8 +226,8 @@ for lang in ("zh", "en"):
 LOCKED = """
 import sys, micropython
 from onenetlog.logger import Logger
-logs = [Logger(None, None, 0, "zh", 1), Logger(None, "app", 0, "en", 2, True, False, False),
-        Logger(sys.stdout, "w", 0, "zh", 0, False, True, True)]  # clock: auto, ticks, wall
+logs = [Logger(None, None, 0, "zh", 1), Logger(None, "app", 0, "en", 2, True, False, False, 512),
+        Logger(sys.stdout, "w", 0, "zh", 0, False, True, True)]  # clock: auto, ticks, wall; a cache
 logs[2]._rtc_ticks -= 20000  # 20 s since the last RTC read: the next line tries to read it again
 forms = []
 for c in CODES:
@@ -231,7 +267,7 @@ FLAT = """
 import gc
 from onenetlog.logger import Logger
 f = open("/dev/null", "wb")
-log = Logger(f, None, 0, "zh", 2, True)
+log = Logger(f, None, 0, "zh", 2, True, False, None, 512)
 named = Logger([f], "app", 0, "en", 1, False, True, False)
 codes = CODES + [0x84, "4.04", b"1104", None, 99999]
 def burst(n):
@@ -260,12 +296,13 @@ def test_100000_lines_leave_the_heap_flat():
 INSTANCE = """
 import gc
 from onenetlog.logger import Logger
+import onenetlog.linecache  # its import is not the cache's: IMPORT_BUDGET_CACHE
 gc.collect()
 a = gc.mem_alloc()
-l0 = Logger(None, None, 10, "zh", 1, False, False, False, 0)
+l0 = Logger()
 gc.collect()
 b = gc.mem_alloc()
-l1 = Logger()
+l1 = Logger(None, None, 10, "zh", 1, False, False, False, 512)
 gc.collect()
 c = gc.mem_alloc()
 l2 = Logger(None, None, 10, "zh", 1, False, False, False, 2048)
@@ -274,8 +311,9 @@ print(b - a, c - b, gc.mem_alloc() - c)
 """
 
 
-# A Logger's heap: its line buffer (600 B), the assembly stream (560 B) and its attributes;
-# the cache adds its store (cache= bytes), the book of its 8 entries and the 8 codes seen once.
+# A Logger's heap: its line buffer (600 B), the assembly stream (560 B) and its attributes (by
+# default no cache); a cache adds its store (cache= bytes), the book of its 8 entries and the 8
+# codes seen once.
 LOGGER_HEAP = 2112
 CACHE_BOOK = 704
 # What `import onenetlog.logger` costs beyond the decoder, from .mpy (unix port, 64-bit), each
@@ -283,12 +321,14 @@ CACHE_BOOK = 704
 # a qstr pool, a kilobyte and more, with what was interned before). The Logger before issue 9
 # (one 219-line log() over a list indexed by constants) cost 4992 B over its decoder, raw. The
 # first rewrite (32 functions of a screen each, and the new duties: short writes, re-entrant
-# sinks, reply detection, C1 controls) cost 12000 B raw. Now 23 functions: the one-caller
+# sinks, reply detection, C1 controls) cost 12000 B raw. Now 22 functions: the one-caller
 # helpers merged into their callers, notes that are no str and Python streams in
-# onenetlog.parse. What stays is what must work under heap_lock without an import (ticks and
-# wall clock, short writes, text cleaning, the cache). The margin is the texts' chunk
-# (MAX_CHUNK_SPARE) and a little room.
-IMPORT_BUDGET = 10240
+# onenetlog.parse, the cache in onenetlog.linecache (IMPORT_BUDGET_CACHE, loaded only for a
+# Logger with cache=). What stays is what must work under heap_lock without an import (ticks
+# and wall clock, short writes, text cleaning). Measured: 9534 B, and 941 B for the cache's
+# module; the margins are the texts' chunk (MAX_CHUNK_SPARE) and a little room.
+IMPORT_BUDGET = 9728
+IMPORT_BUDGET_CACHE = 1088
 
 
 def test_a_logger_takes_its_buffers_and_its_cache():
@@ -301,6 +341,16 @@ def test_a_logger_takes_its_buffers_and_its_cache():
 def test_importing_the_logger_stays_within_its_budget(tier):
     cost, raw = heapcost.measure(built(tier), "import onenetlog.logger", "import onenetlog")
     assert 0 < cost <= IMPORT_BUDGET, f"import onenetlog.logger costs {cost} B beyond the decoder ({raw} B raw)"
+
+
+@pytest.mark.parametrize("tier", ["full"])
+def test_the_cache_module_loads_only_for_a_cache_and_stays_within_its_budget(tier):
+    cost, raw = heapcost.measure(built(tier), "import onenetlog.linecache", "import onenetlog.logger")
+    assert 0 < cost <= IMPORT_BUDGET_CACHE, f"import onenetlog.linecache costs {cost} B ({raw} B raw)"
+    out = run_upy("import sys\nfrom onenetlog.logger import Logger\nlog = Logger()\nlog.status(1104)\nlog.status(1104)\n"
+                  "print('onenetlog.linecache' in sys.modules)\nLogger(cache=256)\n"
+                  "print('onenetlog.linecache' in sys.modules)", tier)
+    assert out.split()[-2:] == ["False", "True"]
 
 
 def test_flash_log_and_logging_load_only_when_used():

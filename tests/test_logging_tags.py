@@ -144,10 +144,12 @@ def test_no_record_can_forge_a_line(levelno):
         assert d["tag"] == ("mqtt" if code == 1104 else "app_E__1__mqtt_1104_")
 
 
-def test_a_new_record_name_is_never_served_from_the_cache():
-    # 99999 belongs to no service: its status line carries the record's name
-    f = Formatter(lang="en", clock=False)
-    for name in ["a", "b", "a", "b"]:
+@pytest.mark.parametrize("cache", [0, 512])
+def test_a_new_record_name_is_never_served_from_the_cache(cache):
+    # 99999 belongs to no service: its status line carries the record's name; the line held
+    # from the last record, or the cache, must not give the old one
+    f = Formatter(lang="en", clock=False, cache=cache)
+    for name in ["a", "b", "a", "b", "a", "a", "b", "b"]:
         r = logging.makeLogRecord({"msg": "x", "levelno": 30, "name": name, "code": 99999})
         d = parse(f.format(r) + "\n")
         assert (d["tag"], d["code"]) == (name, "99999")

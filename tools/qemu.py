@@ -191,10 +191,12 @@ class Firmware:
         env = {**os.environ, "ONENETLOG_TIER": tier, "ONENETLOG_DIST": dist, "ONENETLOG_BOARD": BOARD}
         args = ["-C", os.path.join(self.tree, "ports", "qemu"), *self._flags(), "BUILD=" + objs,
                 "MICROPY_MPYCROSS=" + self.mpy_cross()]
-        # makemanifest skips a frozen_content.c newer than every file it freezes: another
-        # tier's, in this shared folder
+        # makemanifest skips a frozen_content.c newer than every file it freezes, and a compiled
+        # module newer than its source: another tier's, in this shared folder (the build keeps
+        # the sources' times)
         with contextlib.suppress(FileNotFoundError):
             os.remove(os.path.join(objs, "frozen_content.c"))
+        shutil.rmtree(os.path.join(objs, "frozen_mpy"), ignore_errors=True)
         _make(args, f"firmware build ({tier})", env)
         os.makedirs(os.path.dirname(elf), exist_ok=True)
         shutil.copyfile(os.path.join(objs, "firmware.elf"), elf + ".part")

@@ -115,6 +115,7 @@ try:
         from io import BytesIO
 
         _table = BytesIO(DATA)
+        del BytesIO
     if _table.read(len(VERSION)) != VERSION.encode():  # pyright: ignore[reportAttributeAccessIssue]  (stubs lack it)
         _table.close()  # pyright: ignore[reportAttributeAccessIssue]
         _table = None

@@ -11,7 +11,7 @@ _WHERE = """text: describe message reason hint service
 catalog: codes known tag code business_type business_types DEBUG INFO WARNING ERROR
 logger: Logger
 table: TIER
-: catalog text table logger parse flashlog logging_tags token token_check mqtt connack"""
+: catalog text table logger linecache parse flashlog logging_tags token token_check mqtt connack"""
 
 
 def load(package, name):
@@ -32,9 +32,10 @@ def load(package, name):
         raise AttributeError(name) from None
     if module == name:
         package[name] = m
-    else:
-        for n in names:
-            package[n] = getattr(m, n)
+    else:  # keyed by the module's own names: interned, where split() made new str
+        for n, value in m.__dict__.items():
+            if n in names:
+                package[n] = value
     package.pop("_lazy", None)
     sys.modules.pop(__name__, None)
     return package[name]

@@ -6,9 +6,10 @@
     log.info("connected")                # I (12346) log: connected
 
 This module owns the line: its format (docs/line-format.md, which the host CLI parses), the
-clock in it, the line buffer it is assembled in, the cache of finished status lines, and the
-sinks it goes to. The text of a code comes from the decoder (onenetlog.write, joined form);
-what a reply or record holds from onenetlog.parse, loaded on first use.
+clock in it, the line buffer it is assembled in, and the sinks it goes to. The text of a code
+comes from the decoder (onenetlog.write, joined form); what a reply or record holds from
+onenetlog.parse, and the cache of finished lines (cache=) from onenetlog.linecache, both
+loaded on first use.
 
     <L> (<time>) <tag>[#<code>]:[ <body>]
 
@@ -42,8 +43,6 @@ _BODY_ROOM = const(549)  # _LINE_SIZE - _TAG_AT - 11: a line is at most 560 byte
 _MAX_TAG = const(32)  # bytes of a logger's name
 _FIELD_ROOM = const(7)  # a part is left out when fewer bytes than this are left for it
 _MAX_CODE = const(999999999)  # codes have at most 9 digits: only these are held or cached
-_CACHE_LINES = const(8)
-_FREE = const(-1)  # the code of a free cache entry (no code is negative)
 # What the sink loop hands _finish() instead of a count of bytes taken.
 _PYTHON_STREAM = const(-1)  # the sink takes no write(buf, off, n)
 _TORN = const(-2)  # the sink's last line was cut off
@@ -121,7 +120,7 @@ del const
 
 class Logger:
     def __init__(self, stream=None, name=None, level=10, lang="zh", verbosity=1, color=False, ascii=False,
-                 clock=None, cache=512):
+                 clock=None, cache=0):
         import sys
 
         cache = max(0, int(cache))  # bytes; TypeError or ValueError if it is no number
@@ -140,9 +139,18 @@ class Logger:
         self._body = memoryview(self._line)[_TAG_AT:]  # tag, body and tail
         self._assembly = BytesIO(_LINE_SIZE - _TAG_AT)  # where a body is put together
         self._body_len = 0  # bytes at _body
-        self._held_code = None  # the int code whose bare status line _body holds
+        # The bare status line ("tag#code: text", no tail) of the code logged last starts the
+        # assembly stream, _bare_len bytes of it; a line with parts (a note, an id) is put
+        # together after it, so the code's next line, bare or with parts, needs no decode.
+        self._bare_len = 0
+        self._held_code = None  # its int code, or None when the stream holds another line
         self._held_level = 0
-        self._cache = _LineCache(cache) if cache else None
+        self._body_bare = False  # _body holds that bare line and the tail
+        self._cache = None  # onenetlog.linecache.LineCache, loaded only for a cache
+        if cache:
+            from .linecache import LineCache
+
+            self._cache = LineCache(cache)
         self._busy = False  # a line is being made: a call from inside it is dropped
         self._torn = ()  # sinks whose last line was cut off (a list once one is): a newline ends it first
         self._one_sink = [None]  # log.sinks set to one stream: it goes here
@@ -256,31 +264,27 @@ class Logger:
         # The line in the line buffer -> where it starts, or -1 when its level is not logged.
         if level < _OWN_LEVEL:
             return -1
-        out = self._assembly
         if code is None:
             if level == _OWN_LEVEL:
                 level = _PLAIN_OWN_LEVEL
             if level < self.level:
                 return -1
-            out.seek(0)
-            out.write(self.name)
-            out.write(_NAME_END)
-            self._add_parts(out.tell(), _MESSAGE_SEP, msg, None, None, None)
+            self._add_parts(self._new_head(self.name, _NAME_END), _MESSAGE_SEP, msg, None, None, None)
             return self._stamp(level)
         if code.__class__ is not int and isinstance(code, int) and not isinstance(code, bool):
             code = int(code)  # an int subclass
         if type is not None and type.__class__ is str and type == "connack":  # by onenetlog.mqtt
             return onenetlog.mqtt.make_line(self, level, msg, code, type)  # once loaded, no import
-        if code.__class__ is int and code == self._held_code:  # in the line buffer already
+        if code.__class__ is int and code == self._held_code:  # its bare line is there already
             if level == _OWN_LEVEL:
                 level = self._held_level
         elif code.__class__ is int and code >= 0 and self._cache is not None and code in self._cache.codes:
-            cache = self._cache  # one copy from it
+            cache = self._cache  # one copy from it into _body, one from there to the stream
             e = cache.codes.index(code)
             cache.store.seek(cache.starts[e])
-            self._body_len = cache.store.readinto(self._body, cache.lengths[e])
-            self._held_code = code
-            self._held_level = cache.levels[e]
+            self._hold(code, cache.levels[e], cache.store.readinto(self._body, cache.lengths[e]))
+            self._assembly.seek(0)
+            self._assembly.write(self._body, 0, self._bare_len)
             if level == _OWN_LEVEL:
                 level = self._held_level
         else:
@@ -288,11 +292,30 @@ class Logger:
         if level < self.level:
             return -1
         if msg or msg.__class__ is int or id is not None or trace is not None or type is not None:
-            head = self._body_len - len(self._tail)
-            out.seek(0)
-            out.write(self._line, _TAG_AT, head)
-            self._add_parts(head, _NOTE_SEP, msg, id, trace, type)
+            self._add_parts(self._bare_len, _NOTE_SEP, msg, id, trace, type)
+            self._body_bare = False
+        elif not self._body_bare:  # after a line with parts: the bare line again
+            self._add_parts(self._bare_len, _NOTE_SEP, "", None, None, None)
+            self._body_bare = True
         return self._stamp(level)
+
+    def _new_head(self, head, end):
+        # A line of its own (a plain line, a CONNACK line) begins the assembly stream: head,
+        # then end (bytes). The bare status line there is gone. -> the bytes written.
+        out = self._assembly
+        self._held_code = None
+        out.seek(0)
+        out.write(head)
+        out.write(end)
+        return out.tell()
+
+    def _hold(self, code, level, n):
+        # _body holds code's bare line and its tail, n bytes.
+        self._body_len = n
+        self._bare_len = n - len(self._tail)
+        self._body_bare = True
+        self._held_code = code
+        self._held_level = level
 
     def _decode(self, level, code):
         # code's bare status line from the decoder into _body (and the cache), but not when
@@ -318,21 +341,16 @@ class Logger:
             n = out.tell()
             out.seek(0)
             out.readinto(self._body, n)
-        self._body_len = n
-        if code.__class__ is int and 0 <= code <= _MAX_CODE:
-            self._held_code = code
-            self._held_level = own
-            if self._cache is not None:
-                self._cache.keep(code, own, self._line, n)
-        else:
-            self._held_code = None
+        held = code.__class__ is int and 0 <= code <= _MAX_CODE
+        self._hold(code if held else None, own, n)
+        if held and self._cache is not None:
+            self._cache.keep(code, own, self._body, n)
         return own if level == _OWN_LEVEL else level
 
     def _add_parts(self, head, note_sep, msg, id, trace, type):
-        # After the head in the assembly stream: id, trace, type, the note, the tail; the line
-        # into _body, which holds no bare status line then.
+        # After the head in the assembly stream (its first head bytes, which stay): id, trace,
+        # type, the note, the tail; the line into _body.
         out = self._assembly
-        self._held_code = None
         end = head
         if id is not None:
             end = self._add(end, _ID_SEP, id, True)
@@ -556,49 +574,3 @@ def _clean_text(line, i, end, ascii):
         line[w] = c
         w += 1
     return w
-
-
-class _LineCache:
-    """The bare status lines ("tag#code: text" and the tail, without the time) of the
-    _CACHE_LINES int codes last decoded a second time, in one store of size bytes, so a code
-    logged again costs one copy (Logger._make() reads it). A code decoded once is only noted
-    (among the last _CACHE_LINES such), so a run over many codes neither pays for keeping its
-    lines nor pushes out the few logged over and over. When the store is full it starts again,
-    empty."""
-
-    def __init__(self, size):
-        self.size = size
-        self.store = BytesIO(size)
-        self.codes = [_FREE] * _CACHE_LINES  # ints only: a list of small ints is searched fastest
-        self.starts = [0] * _CACHE_LINES  # where each line is in the store
-        self.lengths = [0] * _CACHE_LINES
-        self.levels = bytearray(_CACHE_LINES)  # 20, 30 or 40
-        self.end = 0  # where the next line goes
-        self.oldest = 0  # the entry to reuse next
-        self.seen = [_FREE] * _CACHE_LINES  # codes decoded once, not kept
-        self.next_seen = 0  # where the next one goes
-
-    def keep(self, code, level, line, n):
-        # code's line (n bytes at _TAG_AT in line) and level, in the oldest entry, if code was
-        # seen before; else it is noted as seen.
-        if code not in self.seen:
-            self.seen[self.next_seen] = code
-            self.next_seen = (self.next_seen + 1) % _CACHE_LINES
-            return
-        if n > self.size:
-            return
-        if self.end + n > self.size:
-            self.clear()
-        e = self.oldest
-        self.oldest = (e + 1) % _CACHE_LINES
-        self.codes[e] = code
-        self.starts[e] = self.end
-        self.lengths[e] = n
-        self.levels[e] = level
-        self.store.seek(self.end)
-        self.end += self.store.write(line, _TAG_AT, n)
-
-    def clear(self):
-        self.end = 0
-        for e in range(_CACHE_LINES):
-            self.codes[e] = _FREE

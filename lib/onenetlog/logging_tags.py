@@ -66,10 +66,10 @@ def _level(record):
 
 
 class Formatter(logging.Formatter):
-    def __init__(self, fmt=None, lang="zh", verbosity=1, color=False, ascii=False, clock=None):
+    def __init__(self, fmt=None, lang="zh", verbosity=1, color=False, ascii=False, clock=None, cache=0):
         super().__init__(fmt or "%(message)s")
         self._out = _Last()
-        self._log = Logger(self._out, None, 0, lang, verbosity, color, ascii, clock)
+        self._log = Logger(self._out, None, 0, lang, verbosity, color, ascii, clock, cache)
         self._name = None
 
     def format(self, record):

@@ -51,9 +51,7 @@ def make_line(log, level, note, x, type):
         level = line_level(rc)
     if level < log.level:
         return -1
-    log._assembly.seek(0)
-    log._assembly.write(line)
-    log._add_parts(len(line), b" -- ", note, None, None, type)
+    log._add_parts(log._new_head(line, b""), b" -- ", note, None, None, type)
     return log._stamp(level)
 
 

@@ -1,6 +1,6 @@
 # onenetlog.text: the decoder's answers as str: describe, message, reason, hint, service.
 # Loaded on first use. A part of a line goes from the decoder's window through one
-# preallocated text stream (_piece), so a lookup allocates only the str it returns.
+# text stream (_piece, made once), so a lookup allocates only the str it returns.
 import onenetlog as _d
 
 try:
@@ -43,12 +43,9 @@ _MAX_PART = const(255)  # bytes of a part: its length is a u8 (_LINE_LENS)
 
 if _d._MPY:
     from io import StringIO as _Line
-
-    _piece = _Line(_MAX_PART)
 else:
-    from ._host import Out as _Line, Piece
-
-    _piece = Piece()
+    from ._host import Out as _Line, Piece as _Piece
+_piece = None  # made by the first lookup of a part: describe() needs none
 
 
 def _is_en(lang):
@@ -90,6 +87,9 @@ def _tag(at):
 def _str(pos, n, chars):
     # The n bytes (chars characters) at the window's [pos] as a new str, through _piece.
     # (The stubs' StringIO lacks seek, write(buf, off, n) and read.)
+    global _piece
+    if _piece is None:
+        _piece = _Line(_MAX_PART) if _d._MPY else _Piece()  # pyright: ignore[reportCallIssue]  (StringIO(n): n bytes)
     _piece.seek(0)  # pyright: ignore[reportAttributeAccessIssue]
     _piece.write(_d._window, pos, n)  # pyright: ignore[reportAttributeAccessIssue]
     _piece.seek(0)  # pyright: ignore[reportAttributeAccessIssue]

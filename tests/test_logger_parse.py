@@ -150,3 +150,16 @@ def test_text_repairs_bad_utf8(raw):
     except UnicodeDecodeError:
         assert "?" in s and s.replace("?", "") == raw.decode("utf-8", "ignore").replace("?", "")
     assert parse.text(12) == "12" and parse.text("x") == "x"
+
+
+def test_a_bytes_topic_after_a_str_topic_prints_no_port_warning():
+    # The unix port warns on stderr when bytes are compared with a str: btype() compares the
+    # topic it read last only with one of its own kind.
+    import subprocess
+
+    from upy import MICROPYTHON, built
+
+    script = ("from onenetlog.logger import Logger\nlog = Logger(clock=False)\nT = '$sys/p/d/thing/property/post/reply'\n"
+              "log.status(1104, type=T)\nlog.status(1104, type=T.encode())\nlog.status(1104, type=T)\n")
+    done = subprocess.run([MICROPYTHON, "-c", script], cwd=built("full"), capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stderr == "" and done.stdout.count("type=1.2") == 3, (done.stdout, done.stderr)

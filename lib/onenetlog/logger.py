@@ -375,13 +375,11 @@ class Logger:
         out.seek(end)
         out.write(sep)
         start = out.tell()
-        if value.__class__ is not str:
-            if value.__class__ is int:
-                value = str(value)
-            else:
-                from .parse import note_text
-
-                value = note_text(value)
+        if value.__class__ is not str:  # an int, or any other value (onenetlog.parse reads it)
+            try:
+                value = str(value) if value.__class__ is int else onenetlog.parse.note_text(value)
+            except MemoryError:  # the heap is locked or full: the part is "?"
+                value = "?"
         n = out.write(value, 0, _BODY_ROOM + 1 - start) + start
         out.seek(0)
         out.readinto(self._body, n)

@@ -253,7 +253,7 @@ _topic_type = None  # costs no heap (the Logger's status() of a code and its top
 def btype(topic):
     """Business type ("1.2") of an MQTT or CoAP topic (str or bytes), or None."""
     global _topic, _topic_type
-    if topic == _topic:
+    if topic.__class__ is _topic.__class__ and topic == _topic:  # bytes == str warns on some ports
         return _topic_type
     t = _btype(topic)
     if topic.__class__ is str or topic.__class__ is bytes:

@@ -68,15 +68,14 @@ def test_unix_port_writes_the_lines_cpython_writes(tier):
     assert set(s for s in upy.splitlines() if s.startswith("dropped ")) == {"dropped 0"}
 
 
-# A sink that keeps the last line it was given (both scripts below).
+# A sink that keeps the last line it was given (the scripts below).
 LAST = """
 class Last:
     def write(self, buf, off=0, n=-1):
         self.v = bytes(buf[off:off + n] if n >= 0 else buf[off:])
 """
-# The Logger's cache of status lines against a logger without one: the same lines, while codes
-# come back in a random order, the cache fills, wraps and evicts, with notes in between.
-CACHED = LAST + """
+# A Logger, and onenetlog.write() counting its calls in calls[0]: the decodes (both scripts below).
+COUNTED = LAST + """
 import onenetlog
 from onenetlog.logger import Logger
 calls = [0]
@@ -85,6 +84,10 @@ def counted(*args):
     calls[0] += 1
     return decode(*args)
 onenetlog.write = counted
+"""
+# The Logger's cache of status lines against a logger without one: the same lines, while codes
+# come back in a random order, the cache fills, wraps and evicts, with notes in between.
+CACHED = COUNTED + """
 def untimed(v):  # the line without its time
     return v[:v.find(b"(")] + v[v.find(b")"):]
 codes = CODES + [99999, 0x84, 404, 200, 1104]
@@ -138,15 +141,7 @@ def test_cached_lines_are_the_lines_a_logger_without_cache_writes(run):
 # The code logged last keeps its bare line at the start of the assembly stream: its next lines,
 # with a note, an id, a trace or none, are put together after it without a decode, by a Logger
 # without a cache too; another code, a plain line or a CONNACK line in between puts it out.
-HELD = LAST + """
-import onenetlog
-from onenetlog.logger import Logger
-calls = [0]
-decode = onenetlog.write
-def counted(*args):
-    calls[0] += 1
-    return decode(*args)
-onenetlog.write = counted
+HELD = COUNTED + """
 a = Last()
 log = Logger(a, None, 0, "en", 1, False, False, False)
 for args in [(1104,), (1104, "n1"), (1104,), (1104, "n2", 7), (1104, "", None, "t"), (1104,), (1104, "n3"),

@@ -42,7 +42,7 @@ _BTYPE_SEP = const(9)  # a tab
 _MAX_PART = const(255)  # bytes of a part: its length is a u8 (_LINE_LENS)
 
 if _d._MPY:
-    from io import StringIO as _Line
+    from io import StringIO as _Line, StringIO as _Piece
 else:
     from ._host import Out as _Line, Piece as _Piece
 _piece = None  # made by the first lookup of a part: describe() needs none
@@ -89,7 +89,7 @@ def _str(pos, n, chars):
     # (The stubs' StringIO lacks seek, write(buf, off, n) and read.)
     global _piece
     if _piece is None:
-        _piece = _Line(_MAX_PART) if _d._MPY else _Piece()  # pyright: ignore[reportCallIssue]  (StringIO(n): n bytes)
+        _piece = _Piece(_MAX_PART)  # MicroPython's StringIO(n) preallocates n bytes
     _piece.seek(0)  # pyright: ignore[reportAttributeAccessIssue]
     _piece.write(_d._window, pos, n)  # pyright: ignore[reportAttributeAccessIssue]
     _piece.seek(0)  # pyright: ignore[reportAttributeAccessIssue]

@@ -29,8 +29,39 @@ def deploy_cmd(port, dist, lib, main_dir, *extra, timeout=STEP):
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=ROOT)
 
 
+# A Logger with a cache (its module, onenetlog.linecache, loaded from the same layout) writes
+# 1104 and 1105 in turn until 1104's line comes from the cache: [line without its time, the
+# folder the cache's module came from].
+CACHED_LINE = """
+from onenetlog.logger import Logger
+class _Last:
+    def write(self, buf, off=0, n=-1):
+        self.v = bytes(buf[off:off + n])
+_sink = _Last()
+_log = Logger(_sink, None, 10, "en", 1, False, False, False, 512)
+for _c in (1104, 1105, 1104, 1105, 1104):
+    _log.status(_c)
+_dir = lambda m: m.__file__[:m.__file__.rfind("/")]
+print(json.dumps(["cached", [str(_sink.v[_sink.v.find(b")") + 2:], "utf-8"),
+                             _dir(sys.modules["onenetlog.linecache"]) == _dir(onenetlog)]]))
+"""
+
+
+def host_cached_line():
+    from onenetlog.logger import Logger
+
+    class Last:
+        def write(self, buf):
+            self.v = bytes(buf)
+
+    sink = Last()
+    Logger(sink, None, 10, "en", 1, False, False, False, 512).status(1104)
+    return [str(sink.v[sink.v.find(b")") + 2:], "utf-8"), True]
+
+
 def decode_all(port, lib, *before):
-    """Board-side decode of every host code from the package under lib: {(code, lang): line}.
+    """Board-side decode of every host code from the package under lib: {(code, lang): line};
+    also checks a Logger with a cache from there (CACHED_LINE) against CPython's line.
     before: mpremote commands to run first in the same session (mount DIR)."""
     script = (
         "import sys, json\n"
@@ -43,6 +74,7 @@ def decode_all(port, lib, *before):
         "print(json.dumps(['file', onenetlog.__file__]))\n"
         "print(json.dumps(['codes', onenetlog.codes()]))\n"
         "print(json.dumps(['in_place', onenetlog._in_place]))\n"  # lines read where the table is
+        + CACHED_LINE +
         f"for c in {onenetlog.codes()!r}:\n"
         f"    for lang in {LANGS!r}:\n"
         "        print(json.dumps([c, lang, onenetlog.describe(c, lang)]))\n"
@@ -51,8 +83,9 @@ def decode_all(port, lib, *before):
     text = done.stdout.decode("utf-8")
     assert done.returncode == 0, text[-500:] + done.stderr.decode("utf-8", "replace")
     rows = [json.loads(line) for line in text.splitlines() if line.startswith("[")]
-    head = {r[0]: r[1] for r in rows[:3]}
-    return head, {(c, lang): line for c, lang, line in rows[3:]}
+    head = {r[0]: r[1] for r in rows[:4]}
+    assert head["cached"] == host_cached_line(), head["cached"]
+    return head, {(c, lang): line for c, lang, line in rows[4:]}
 
 
 def host_lines():
